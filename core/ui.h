@@ -19,7 +19,8 @@ struct config;
  * last dot>.so" (Test.Recording: test.recording.so, then recording.so).
  * The Tk names are "not available".  Plugins are searched in
  * $OFFLINEIMAP_UI_PATH (colon-separated), then next to the running binary
- * (<exedir>/ui), then the install directory (OI_UIDIR); a name uses the
+ * (<exedir>/ui, then <exedir>/../lib/offlineimap/ui), then the install
+ * directory (OI_UIDIR); a name uses the
  * first file found.  A UI that cannot be loaded or is not usable is
  * reported on stderr with the reason ("offlineimap: UI <name>: <reason>;
  * trying the next one"; with `forced` (-u): "offlineimap: UI <name> cannot

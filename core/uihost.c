@@ -665,6 +665,10 @@ static char **search_dirs(void)
 		if (slash) {
 			*slash = '\0';
 			strv_push(&dirs, &n, xasprintf("%s/ui", exe));
+			/* An installed tree that was moved, or staged with
+			 * DESTDIR: <prefix>/bin next to <prefix>/lib. */
+			strv_push(&dirs, &n, xasprintf(
+				"%s/../lib/offlineimap/ui", exe));
 		}
 	}
 	strv_push(&dirs, &n, xstrdup(OI_UIDIR));
