@@ -21,22 +21,38 @@
 
 /* ---- Commands ---- */
 
-/* One piece of a command on the wire.  A piece that ends with a
- * synchronising literal marker makes the client wait for "+". */
+/* One piece of a command on the wire: text we built, or a message body
+ * (APPEND) that is written straight from the caller's memory or reader.
+ * A piece marked wait_cont ends with a synchronising literal marker: the
+ * rest of the command waits for the server's "+". */
+enum chunk_kind { CHUNK_TEXT, CHUNK_BODY };
+
 struct chunk {
-	char *data;
+	enum chunk_kind kind;
+	char *data;		/* TEXT: owned */
 	size_t len;
-	char *trace;		/* lines to trace, '\n'-separated (masked) */
+	char *trace;		/* TEXT: lines to trace, '\n'-separated */
+	const void *body;	/* BODY: the caller's bytes, or NULL */
+	imap_append_read_fn *read;	/* BODY: else read from here */
+	void *read_arg;
+	uint64_t body_len;
 	bool wait_cont;
 };
 
 struct cmd;
+struct batch;
 /* Produce the answer to a continuation during AUTHENTICATE: 0 with
  * *line_r (malloc'd, without CRLF; wiped after sending), or -1 to cancel. */
 typedef int cont_fn(struct imap_client *c, struct cmd *cmd,
 		    const struct imap_response *r, char **line_r);
 typedef void untagged_fn(struct imap_client *c, struct cmd *cmd,
 			 const struct imap_response *r);
+/* Completion of a command the engine owns (submitted by a batch): called
+ * once, with cmd->cancelled set when the connection failed before the
+ * server answered; the engine frees cmd afterwards. */
+typedef void done_fn(struct imap_client *c, struct cmd *cmd);
+
+enum body_state { BODY_NONE, BODY_STREAMING, BODY_DONE };
 
 struct cmd {
 	struct cmd *next;
@@ -49,18 +65,32 @@ struct cmd {
 	cont_fn *cont;		/* SASL exchange, or NULL */
 	untagged_fn *untagged;	/* untagged data while in flight */
 	void *arg;
+	done_fn *done_cb;	/* engine-owned command, or NULL */
+	struct batch *batch;
+	size_t index;		/* the caller's item number */
 
-	/* body fetch */
+	/* body fetch: UID FETCH <fetch_uid> (UID BODY.PEEK[]) */
 	uint32_t fetch_uid;
-	imap_body_sink_fn *sink;
-	void *sink_arg;
-	bool got_body;
+	enum body_state body_state;
+	bool body_blind;	/* routed before its UID was seen */
+	bool misrouted;		/* a body went to the wrong message */
 
 	/* result */
-	bool done;
+	bool done, cancelled;
 	enum imap_status status;
 	enum imap_code code;
-	char *text;		/* the completion's text (code included) */
+	uint32_t code_uidvalidity, code_number;	/* APPENDUID */
+	char *text;		/* the completion's text (code included), or
+				 * the connection error when cancelled */
+};
+
+/* Several engine-owned commands that one public call keeps in flight:
+ * next() submits one more (false when there are none left), each
+ * command's done_cb decrements outstanding. */
+struct batch {
+	bool (*next)(struct imap_client *c, struct batch *b);
+	size_t outstanding;
+	bool exhausted;
 };
 
 struct imap_client {
@@ -79,20 +109,27 @@ struct imap_client {
 	unsigned tagnum;
 	struct cmd *pending, **pending_tail;
 	struct cmd *inflight, **inflight_tail;
-	unsigned n_inflight, max_inflight;
+	unsigned n_pending, n_inflight, max_inflight;
 	struct cmd *cont_wait;	/* the command a "+" belongs to */
+	struct cmd *body_cmd;	/* receiving the body being streamed */
+	struct cmd *last_body_cmd;	/* got the last body, to check its UID */
 
 	char **caps;		/* upper-case, NULL-terminated */
 	unsigned caps_gen;	/* bumped whenever caps are replaced */
 	char **enabled;
 	bool preauth, dead, bye;
 	char *bye_text;
+	/* A write failed on a connection that can still be read: nothing
+	 * more is sent, but the answers the server sent before it went away
+	 * are still read and delivered.  The reason, or NULL. */
+	char *write_err;
 	char delimiter;
 	bool have_delimiter;
 
 	char *selected;
 	bool selected_examine;
 	struct imap_mailbox mb;
+	bool mb_has_exists;	/* the server reported EXISTS */
 
 	/* the mechanism-specific data of an AUTHENTICATE in progress */
 	const char *auth_user;
@@ -180,15 +217,39 @@ static void cmd_add(struct cmd *cmd, const char *text)
 	strbuf_addstr(&cmd->cur_trace, text);
 }
 
-static void cmd_end_chunk(struct cmd *cmd, bool wait_cont)
+static struct chunk *cmd_new_chunk(struct cmd *cmd)
 {
 	cmd->chunks = xrealloc(cmd->chunks,
 			       (cmd->n_chunks + 1) * sizeof(*cmd->chunks));
 	struct chunk *ch = &cmd->chunks[cmd->n_chunks++];
+	memset(ch, 0, sizeof(*ch));
+	return ch;
+}
+
+static void cmd_end_chunk(struct cmd *cmd, bool wait_cont)
+{
+	struct chunk *ch = cmd_new_chunk(cmd);
+	ch->kind = CHUNK_TEXT;
 	ch->len = cmd->cur.len;
 	ch->data = strbuf_detach(&cmd->cur);
 	ch->trace = strbuf_detach(&cmd->cur_trace);
 	ch->wait_cont = wait_cont;
+}
+
+/* A literal's data that is not ours to copy: end the text built so far
+ * (waiting for "+" unless the marker was non-synchronising), then the
+ * body as a chunk of its own. */
+static void cmd_add_body(struct cmd *cmd, bool wait_cont, const void *body,
+			 imap_append_read_fn *read, void *read_arg,
+			 uint64_t len)
+{
+	cmd_end_chunk(cmd, wait_cont);
+	struct chunk *ch = cmd_new_chunk(cmd);
+	ch->kind = CHUNK_BODY;
+	ch->body = body;
+	ch->read = read;
+	ch->read_arg = read_arg;
+	ch->body_len = len;
 }
 
 static bool needs_literal(const char *s)
@@ -276,7 +337,7 @@ static int client_fail(struct imap_client *c, char **err_r, const char *fmt,
 
 bool imap_client_alive(const struct imap_client *c)
 {
-	return !c->dead && !c->bye;
+	return !c->dead && !c->bye && !c->write_err;
 }
 
 bool imap_client_has_cap(const struct imap_client *c, const char *cap)
@@ -329,19 +390,97 @@ static void set_caps(struct imap_client *c, const struct imap_arg *args,
 
 /* ---- Sending ---- */
 
-static int send_chunk(struct imap_client *c, struct cmd *cmd, char **err_r)
+static int write_or_fail(struct imap_client *c, const void *data, size_t len,
+			 char **err_r)
 {
-	struct chunk *ch = &cmd->chunks[cmd->sent++];
 	char *err = NULL;
-	trace_lines(">", ch->trace);
-	if (imap_conn_write(c->conn, ch->data, ch->len, &err) < 0) {
-		client_fail(c, err_r, "%s", err);
+	if (imap_conn_write(c->conn, data, len, &err) == 0)
+		return 0;
+	/* A server that hangs up in the middle of pipelined commands may
+	 * have answered the earlier ones first: keep reading those.  Not
+	 * over TLS, where OpenSSL allows no I/O after a fatal error. */
+	if (!imap_conn_is_tls(c->conn) && !c->dead) {
+		free(c->write_err);
+		c->write_err = xasprintf("IMAP server %s:%d: %s", c->host,
+					 c->port, err);
+		*err_r = xstrdup(c->write_err);
 		free(err);
 		return -1;
 	}
+	client_fail(c, err_r, "%s", err);
+	free(err);
+	return -1;
+}
+
+/* A message body: announced with its exact length, so a reader that
+ * fails or delivers a different amount leaves the connection unusable. */
+static int send_body(struct imap_client *c, const struct chunk *ch,
+		     char **err_r)
+{
+	char trace[64];
+	snprintf(trace, sizeof(trace), "write literal size %llu",
+		 (unsigned long long)ch->body_len);
+	trace_lines(">", trace);
+	if (ch->body)
+		return write_or_fail(c, ch->body, (size_t)ch->body_len, err_r);
+
+	size_t bufsize = 64 * 1024;
+	char *buf = xmalloc(bufsize);
+	uint64_t left = ch->body_len;
+	int ret = 0;
+	while (left > 0) {
+		size_t want = left < bufsize ? (size_t)left : bufsize;
+		char *err = NULL;
+		ssize_t n = ch->read(ch->read_arg, buf, want, &err);
+		if (n < 0) {
+			ret = client_fail(c, err_r, "reading the message to upload: %s",
+					  err ? err : "read error");
+			free(err);
+			break;
+		}
+		if (n == 0) {
+			ret = client_fail(c, err_r, "the message to upload ended %llu bytes before its announced size of %llu",
+					  (unsigned long long)left,
+					  (unsigned long long)ch->body_len);
+			break;
+		}
+		if ((size_t)n > want)
+			n = (ssize_t)want;
+		if (write_or_fail(c, buf, (size_t)n, err_r) < 0) {
+			ret = -1;
+			break;
+		}
+		left -= (uint64_t)n;
+	}
+	free(buf);
+	return ret;
+}
+
+static int send_chunk(struct imap_client *c, struct chunk *ch, char **err_r)
+{
+	if (ch->kind == CHUNK_BODY)
+		return send_body(c, ch, err_r);
+	trace_lines(">", ch->trace);
+	if (write_or_fail(c, ch->data, ch->len, err_r) < 0)
+		return -1;
 	/* The data may hold a password: do not keep it around. */
 	crypto_wipe(ch->data, ch->len);
-	if (ch->wait_cont || cmd->cont)
+	return 0;
+}
+
+/* Send the command's chunks up to the next one that waits for "+". */
+static int send_more(struct imap_client *c, struct cmd *cmd, char **err_r)
+{
+	while (cmd->sent < cmd->n_chunks) {
+		struct chunk *ch = &cmd->chunks[cmd->sent++];
+		if (send_chunk(c, ch, err_r) < 0)
+			return -1;
+		if (ch->wait_cont) {
+			c->cont_wait = cmd;
+			return 0;
+		}
+	}
+	if (cmd->cont)
 		c->cont_wait = cmd;
 	return 0;
 }
@@ -349,16 +488,19 @@ static int send_chunk(struct imap_client *c, struct cmd *cmd, char **err_r)
 /* Send queued commands while the cap allows and no "+" is awaited. */
 static int flush_pending(struct imap_client *c, char **err_r)
 {
+	if (c->write_err)
+		return 0;
 	while (c->pending && !c->cont_wait && c->n_inflight < c->max_inflight) {
 		struct cmd *cmd = c->pending;
 		c->pending = cmd->next;
 		if (!c->pending)
 			c->pending_tail = &c->pending;
+		c->n_pending--;
 		cmd->next = NULL;
 		*c->inflight_tail = cmd;
 		c->inflight_tail = &cmd->next;
 		c->n_inflight++;
-		if (send_chunk(c, cmd, err_r) < 0)
+		if (send_more(c, cmd, err_r) < 0)
 			return -1;
 	}
 	return 0;
@@ -369,23 +511,45 @@ static void submit(struct imap_client *c, struct cmd *cmd)
 	cmd->next = NULL;
 	*c->pending_tail = cmd;
 	c->pending_tail = &cmd->next;
+	c->n_pending++;
+}
+
+/* Free a command, forgetting any reference the receive path holds. */
+static void cmd_release(struct imap_client *c, struct cmd **pcmd)
+{
+	if (c->body_cmd == *pcmd)
+		c->body_cmd = NULL;
+	if (c->last_body_cmd == *pcmd)
+		c->last_body_cmd = NULL;
+	if (c->cont_wait == *pcmd)
+		c->cont_wait = NULL;
+	cmd_free(pcmd);
 }
 
 /* ---- Receiving ---- */
 
-static struct cmd *find_fetch_cmd(struct imap_client *c, uint32_t uid)
+/* The body fetch a streamed "BODY[]" literal belongs to: the command for
+ * its UID, or, when the server put the UID after the body, the oldest
+ * fetch still waiting for its body (checked against the UID once the
+ * response is complete). */
+static struct cmd *route_body(struct imap_client *c, uint32_t uid)
 {
-	struct cmd *first = NULL;
 	for (struct cmd *cmd = c->inflight; cmd; cmd = cmd->next) {
-		if (!cmd->sink)
+		if (!cmd->fetch_uid || cmd->body_state != BODY_NONE)
 			continue;
-		if (uid && cmd->fetch_uid == uid)
+		if (!uid || cmd->fetch_uid == uid)
 			return cmd;
-		if (!first && !cmd->got_body)
-			first = cmd;
 	}
-	return uid ? NULL : first;
+	return NULL;
 }
+
+struct fetch_batch {
+	struct batch b;
+	const uint32_t *uids;
+	size_t n, next_i;
+	const struct imap_body_handler *h;
+	void *arg;
+};
 
 /* Parser sink: route a body to the fetch command it belongs to. */
 static void body_sink(void *arg, enum imap_literal_event ev,
@@ -393,13 +557,55 @@ static void body_sink(void *arg, enum imap_literal_event ev,
 		      size_t len)
 {
 	struct imap_client *c = arg;
-	struct cmd *cmd = find_fetch_cmd(c, info->uid);
+	struct cmd *cmd;
+
+	if (ev == IMAP_LITERAL_BEGIN) {
+		c->body_cmd = NULL;
+		c->last_body_cmd = NULL;
+		if (strcasecmp(info->item, "BODY[]") != 0)
+			return;	/* not something we asked for: dropped */
+		cmd = route_body(c, info->uid);
+		if (!cmd)
+			return;	/* unsolicited or a repeat: dropped */
+		cmd->body_state = BODY_STREAMING;
+		cmd->body_blind = info->uid == 0;
+		c->body_cmd = cmd;
+		struct fetch_batch *fb = cmd->arg;
+		if (fb->h->begin)
+			fb->h->begin(fb->arg, cmd->index, info->size);
+		return;
+	}
+	cmd = c->body_cmd;
 	if (!cmd)
-		return;		/* unsolicited: dropped */
-	if (ev == IMAP_LITERAL_BEGIN)
-		cmd->got_body = true;
-	else if (ev == IMAP_LITERAL_DATA)
-		cmd->sink(cmd->sink_arg, data, len);
+		return;
+	struct fetch_batch *fb = cmd->arg;
+	if (ev == IMAP_LITERAL_DATA) {
+		fb->h->data(fb->arg, cmd->index, data, len);
+	} else {
+		cmd->body_state = BODY_DONE;
+		c->body_cmd = NULL;
+		c->last_body_cmd = cmd;
+	}
+}
+
+/* A FETCH response carrying a body is complete: if the body was routed
+ * before its UID was known, make sure it went to the right message. */
+static void check_body_route(struct imap_client *c,
+			     const struct imap_response *r)
+{
+	struct cmd *cmd = c->last_body_cmd;
+	uint32_t uid = 0;
+
+	c->last_body_cmd = NULL;
+	if (!cmd || !cmd->body_blind)
+		return;
+	if (imap_arg_number(imap_fetch_item(r, "UID"), &uid) == 0 &&
+	    uid == cmd->fetch_uid)
+		return;
+	cmd->misrouted = true;
+	for (struct cmd *o = c->inflight; o; o = o->next)
+		if (uid && o->fetch_uid == uid)
+			o->misrouted = true;
 }
 
 static int read_response(struct imap_client *c,
@@ -483,6 +689,7 @@ static void handle_untagged(struct imap_client *c,
 		break;
 	case IMAP_UNTAGGED_EXISTS:
 		c->mb.exists = r->number;
+		c->mb_has_exists = true;
 		break;
 	case IMAP_UNTAGGED_RECENT:
 		c->mb.recent = r->number;
@@ -497,6 +704,10 @@ static void handle_untagged(struct imap_client *c,
 		for (size_t i = 0, k = 0; i < r->n_args; i++)
 			if (r->args[i].type == IMAP_ARG_ATOM)
 				c->enabled[k++] = xstrdup(r->args[i].str);
+		break;
+	case IMAP_UNTAGGED_FETCH:
+		if (c->last_body_cmd)
+			check_body_route(c, r);
 		break;
 	default:
 		break;
@@ -519,7 +730,7 @@ static int handle_continuation(struct imap_client *c,
 				   r->text);
 	if (cmd->sent < cmd->n_chunks) {
 		c->cont_wait = NULL;
-		if (send_chunk(c, cmd, err_r) < 0)
+		if (send_more(c, cmd, err_r) < 0)
 			return -1;
 		return flush_pending(c, err_r);
 	}
@@ -565,10 +776,18 @@ static int handle_tagged(struct imap_client *c, const struct imap_response *r,
 	cmd->done = true;
 	cmd->status = r->status;
 	cmd->code = r->code.code;
+	if (r->code.code == IMAP_CODE_APPENDUID) {
+		cmd->code_uidvalidity = r->code.uidvalidity;
+		cmd->code_number = r->code.number;
+	}
 	if (r->code.name)
 		cmd->text = xasprintf("[%s] %s", r->code.name, r->text);
 	else
 		cmd->text = xstrdup(r->text);
+	if (cmd->done_cb) {
+		cmd->done_cb(c, cmd);
+		cmd_release(c, &cmd);
+	}
 	return 0;
 }
 
@@ -582,6 +801,7 @@ static void unlink_cmd(struct imap_client *c, struct cmd *cmd)
 			*pp = cmd->next;
 			if (!*pp)
 				c->pending_tail = pp;
+			c->n_pending--;
 			return;
 		}
 	for (pp = &c->inflight; *pp; pp = &(*pp)->next)
@@ -596,48 +816,126 @@ static void unlink_cmd(struct imap_client *c, struct cmd *cmd)
 		}
 }
 
-static int run_until_inner(struct imap_client *c, struct cmd *cmd,
-			   char **err_r);
+/* The connection failed: complete every outstanding command as cancelled
+ * (in the order they were submitted), so each caller learns the outcome
+ * of each of its commands exactly once.  Commands that a caller owns
+ * (run_until) are only taken off the lists. */
+static void cancel_all(struct imap_client *c, const char *why)
+{
+	struct cmd *lists[2] = { c->inflight, c->pending };
+
+	c->inflight = c->pending = NULL;
+	c->inflight_tail = &c->inflight;
+	c->pending_tail = &c->pending;
+	c->n_inflight = c->n_pending = 0;
+	c->cont_wait = c->body_cmd = c->last_body_cmd = NULL;
+	for (int l = 0; l < 2; l++) {
+		for (struct cmd *cmd = lists[l], *next; cmd; cmd = next) {
+			next = cmd->next;
+			cmd->next = NULL;
+			if (!cmd->done_cb)
+				continue;
+			cmd->cancelled = true;
+			free(cmd->text);
+			cmd->text = xstrdup(why ? why : "connection failed");
+			cmd->done_cb(c, cmd);
+			cmd_free(&cmd);
+		}
+	}
+}
+
+/* Send what may be sent, then read and handle one response. */
+static int run_step(struct imap_client *c, char **err_r)
+{
+	const struct imap_response *r;
+	int ret = 0;
+
+	if (flush_pending(c, err_r) < 0) {
+		if (!c->write_err)
+			return -1;
+		FREE(err_r);	/* read what was answered; see write_err */
+	}
+	if (c->write_err && c->n_inflight == 0)
+		return client_fail(c, err_r, "%s", c->write_err);
+	if (read_response(c, &r, err_r) < 0)
+		return -1;
+	switch (r->type) {
+	case IMAP_RESP_UNTAGGED:
+		handle_untagged(c, r);
+		break;
+	case IMAP_RESP_CONTINUATION:
+		ret = handle_continuation(c, r, err_r);
+		break;
+	case IMAP_RESP_TAGGED:
+		ret = handle_tagged(c, r, err_r);
+		break;
+	}
+	if (ret < 0 && c->write_err && !c->dead) {
+		FREE(err_r);
+		ret = 0;
+	}
+	return ret;
+}
 
 /* Send and read until `cmd` has completed.  The client owns cmd from
  * submit() until this returns; the caller frees it afterwards.  Returns 0
  * (look at cmd->status), or -1 with *err_r when the connection failed. */
 static int run_until(struct imap_client *c, struct cmd *cmd, char **err_r)
 {
-	if (run_until_inner(c, cmd, err_r) == 0)
-		return 0;
-	if (!cmd->done)
+	if (c->dead) {
 		unlink_cmd(c, cmd);
-	return -1;
+		return client_fail(c, err_r, "connection already failed");
+	}
+	while (!cmd->done) {
+		if (run_step(c, err_r) < 0) {
+			cancel_all(c, *err_r);
+			unlink_cmd(c, cmd);
+			return -1;
+		}
+	}
+	return 0;
 }
 
-static int run_until_inner(struct imap_client *c, struct cmd *cmd,
-			   char **err_r)
+/* Keep the batch's commands flowing (at most max_inflight queued beyond
+ * those in flight, so memory stays bounded) until all have completed.
+ * Returns 0, or -1 with *err_r when the connection failed (every
+ * outstanding command was completed as cancelled). */
+static int run_batch(struct imap_client *c, struct batch *b, char **err_r)
 {
 	if (c->dead)
 		return client_fail(c, err_r, "connection already failed");
-	while (!cmd->done) {
-		const struct imap_response *r;
-		if (flush_pending(c, err_r) < 0)
-			return -1;
-		if (read_response(c, &r, err_r) < 0)
-			return -1;
-		int ret = 0;
-		switch (r->type) {
-		case IMAP_RESP_UNTAGGED:
-			handle_untagged(c, r);
-			break;
-		case IMAP_RESP_CONTINUATION:
-			ret = handle_continuation(c, r, err_r);
-			break;
-		case IMAP_RESP_TAGGED:
-			ret = handle_tagged(c, r, err_r);
-			break;
+	for (;;) {
+		while (!b->exhausted && c->n_pending < c->max_inflight) {
+			if (b->next(c, b))
+				b->outstanding++;
+			else
+				b->exhausted = true;
 		}
-		if (ret < 0)
+		if (b->outstanding == 0)
+			return 0;
+		if (run_step(c, err_r) < 0) {
+			cancel_all(c, *err_r);
 			return -1;
+		}
 	}
-	return 0;
+}
+
+static void submit_batch(struct imap_client *c, struct batch *b,
+			 struct cmd *cmd, done_fn *done)
+{
+	cmd->batch = b;
+	cmd->done_cb = done;
+	submit(c, cmd);
+}
+
+/* The error for a command the server refused, naming the command. */
+static char *refused(struct imap_client *c, const char *what,
+		     const struct cmd *cmd)
+{
+	return xasprintf("IMAP server %s:%d: %s failed: %s%s", c->host,
+			 c->port, what,
+			 cmd->status == IMAP_STATUS_BAD ? "BAD " : "",
+			 cmd->text ? cmd->text : "");
 }
 
 /* Submit, wait, and turn a NO/BAD into an error naming `what`. */
@@ -648,8 +946,7 @@ static int run_simple(struct imap_client *c, struct cmd *cmd,
 	submit(c, cmd);
 	int ret = run_until(c, cmd, err_r);
 	if (ret == 0 && cmd->status != IMAP_STATUS_OK) {
-		*err_r = xasprintf("IMAP server %s:%d: %s failed: %s",
-				   c->host, c->port, what, cmd->text);
+		*err_r = refused(c, what, cmd);
 		ret = -1;
 	}
 	cmd_free(&cmd);
@@ -936,7 +1233,9 @@ int imap_client_open(const struct imap_settings *s, const char *auth_errtext,
 	imap_parser_set_sink(c->parser, body_sink, c);
 	/* A tag prefix varying per connection makes a stray answer from
 	 * another connection stand out in traces. */
-	unsigned seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)c;
+	static unsigned counter;
+	unsigned seed = (unsigned)time(NULL) ^ (unsigned)((uintptr_t)c >> 4) ^
+		__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 2654435761u;
 	for (int i = 0; i < 3; i++) {
 		c->tagprefix[i] = (char)('A' + seed % 16);
 		seed /= 16;
@@ -1036,6 +1335,7 @@ static void client_free(struct imap_client *c)
 	strv_free(&c->caps);
 	strv_free(&c->enabled);
 	free(c->bye_text);
+	free(c->write_err);
 	free(c->selected);
 	free(c->host);
 	free(c);
@@ -1201,6 +1501,7 @@ int imap_client_select(struct imap_client *c, const char *name, bool examine,
 			       name);
 	FREE(&c->selected);
 	memset(&c->mb, 0, sizeof(c->mb));
+	c->mb_has_exists = false;
 	cmd_add(cmd, examine ? " EXAMINE " : " SELECT ");
 	cmd_add_astring(c, cmd, name, NULL);
 	int ret = run_simple(c, cmd, what, err_r);
@@ -1244,28 +1545,982 @@ int imap_client_enable(struct imap_client *c, const char *const *caps,
 
 /* ---- Messages ---- */
 
+static const char *const flag_names[IMAP_MSG_FLAG_COUNT] = {
+#define IMAP_FLAG_NAME_(id, name) [IMAP_MSG_FLAG_BIT_##id] = name,
+	IMAP_MSG_FLAGS(IMAP_FLAG_NAME_)
+#undef IMAP_FLAG_NAME_
+};
+
+const char *imap_flag_name(unsigned flag)
+{
+	for (unsigned i = 0; i < IMAP_MSG_FLAG_COUNT; i++)
+		if (flag == 1u << i)
+			return flag_names[i];
+	return NULL;
+}
+
+unsigned imap_flag_from_name(const char *name)
+{
+	for (unsigned i = 0; i < IMAP_MSG_FLAG_COUNT; i++)
+		if (strcasecmp(name, flag_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+/* A keyword we may send as a flag: a non-empty atom that is not a
+ * system flag name in disguise (no backslash). */
+static bool valid_keyword(const char *k)
+{
+	if (!*k)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f || strchr("(){%*\"\\]", *p))
+			return false;
+	return true;
+}
+
+/* "(\Seen \Flagged kw)" into sb; -1 with *err_r for a bad keyword. */
+static int add_flag_list(struct imap_client *c, struct strbuf *sb,
+			 unsigned flags, const char *const *keywords,
+			 char **err_r)
+{
+	bool first = true;
+	strbuf_addch(sb, '(');
+	for (unsigned i = 0; i < IMAP_MSG_FLAG_COUNT; i++) {
+		/* \Recent is the server's to set, never ours */
+		if (!(flags & (1u << i)) || (1u << i) == IMAP_FLAG_RECENT)
+			continue;
+		strbuf_addf(sb, "%s%s", first ? "" : " ", flag_names[i]);
+		first = false;
+	}
+	for (; keywords && *keywords; keywords++) {
+		if (!valid_keyword(*keywords)) {
+			*err_r = xasprintf("IMAP server %s:%d: \"%s\" cannot be sent as a flag keyword",
+					   c->host, c->port, *keywords);
+			return -1;
+		}
+		strbuf_addf(sb, "%s%s", first ? "" : " ", *keywords);
+		first = false;
+	}
+	strbuf_addch(sb, ')');
+	return 0;
+}
+
+static bool no_mailbox(struct imap_client *c, const char *what, char **err_r)
+{
+	if (c->selected)
+		return false;
+	*err_r = xasprintf("IMAP server %s:%d: %s without a selected mailbox",
+			   c->host, c->port, what);
+	return true;
+}
+
+/* -- the message list -- */
+
+struct msglist_collect {
+	struct imap_msginfo *v;
+	size_t n, cap;
+	uint32_t first, last;
+	bool modseq;
+};
+
+/* The FETCH attributes as text, for the "No UID" warning. */
+static void arg_text(struct strbuf *sb, const struct imap_arg *a)
+{
+	switch (a->type) {
+	case IMAP_ARG_ATOM:
+		strbuf_addstr(sb, a->str);
+		break;
+	case IMAP_ARG_STRING:
+		strbuf_addf(sb, "\"%s\"", a->str);
+		break;
+	case IMAP_ARG_LITERAL:
+		strbuf_addf(sb, "{%zu}", a->len);
+		break;
+	case IMAP_ARG_NIL:
+		strbuf_addstr(sb, "NIL");
+		break;
+	case IMAP_ARG_LIST:
+		strbuf_addch(sb, '(');
+		for (size_t i = 0; i < a->count && sb->len < 400; i++) {
+			if (i)
+				strbuf_addch(sb, ' ');
+			arg_text(sb, &a->list[i]);
+		}
+		strbuf_addch(sb, ')');
+		break;
+	}
+}
+
+static void msglist_untagged(struct imap_client *c, struct cmd *cmd,
+			     const struct imap_response *r)
+{
+	struct msglist_collect *mc = cmd->arg;
+	struct imap_fetch_info fi;
+
+	if (r->kind != IMAP_UNTAGGED_FETCH)
+		return;
+	if (imap_response_fetch(r, &fi) < 0 || !fi.uid) {
+		struct strbuf sb;
+		strbuf_init(&sb);
+		for (size_t i = 0; i < r->n_args; i++)
+			arg_text(&sb, &r->args[i]);
+		if (sb.len > 400) {
+			sb.len = 400;
+			sb.buf[400] = '\0';
+			strbuf_addstr(&sb, "...");
+		}
+		if (fi.uid)
+			ui_warn(true, "IMAP server %s: malformed FETCH response for UID %u ignored: %s",
+				c->host, fi.uid, sb.buf);
+		else
+			ui_warn(true, "No UID in message with options %s",
+				sb.buf);
+		strbuf_release(&sb);
+		return;
+	}
+	/* "n:*" means "n up to the highest UID", which the server answers
+	 * with the highest message even when that is below n. */
+	if (fi.uid < mc->first || (mc->last && fi.uid > mc->last))
+		return;
+	if (mc->n == mc->cap) {
+		mc->cap = mc->cap ? mc->cap * 2 : 256;
+		mc->v = xrealloc(mc->v, mc->cap * sizeof(*mc->v));
+	}
+	struct imap_msginfo *m = &mc->v[mc->n++];
+	memset(m, 0, sizeof(*m));
+	m->uid = fi.uid;
+	struct strbuf kw;
+	strbuf_init(&kw);
+	for (size_t i = 0; i < fi.n_flags; i++) {
+		unsigned f = imap_flag_from_name(fi.flags[i].str);
+		if (f) {
+			m->flags |= f;
+		} else if (strcmp(fi.flags[i].str, "\\*") != 0) {
+			if (kw.len)
+				strbuf_addch(&kw, ' ');
+			strbuf_addstr(&kw, fi.flags[i].str);
+		}
+	}
+	m->keywords = kw.len ? strbuf_detach(&kw) : NULL;
+	strbuf_release(&kw);
+	int zone;
+	if (fi.internaldate &&
+	    imap_parse_date(fi.internaldate, &m->date, &zone) == 0) {
+		m->has_date = true;
+		m->zone = (int16_t)zone;
+	}
+	m->size = fi.size;
+	m->modseq = fi.modseq;
+}
+
+void imap_msginfo_free(struct imap_msginfo **msgs, size_t n)
+{
+	if (!*msgs)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((*msgs)[i].keywords);
+	FREE(msgs);
+}
+
+/* Sort by UID keeping the arrival order of equal UIDs (the later answer,
+ * e.g. an unsolicited flag update, is the fresher one). */
+static void msginfo_sort_unique(struct msglist_collect *mc)
+{
+	size_t n = mc->n;
+	struct imap_msginfo *v = mc->v, *tmp;
+	if (n < 2)
+		return;
+	/* bottom-up merge sort: stable, O(n log n) */
+	tmp = xmalloc(n * sizeof(*tmp));
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n;
+			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				tmp[k++] = v[j].uid < v[i].uid ? v[j++] : v[i++];
+			while (i < mid)
+				tmp[k++] = v[i++];
+			while (j < hi)
+				tmp[k++] = v[j++];
+		}
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+	free(tmp);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k && v[k - 1].uid == v[i].uid) {
+			free(v[k - 1].keywords);
+			v[k - 1] = v[i];
+		} else {
+			v[k++] = v[i];
+		}
+	}
+	mc->n = k;
+}
+
+int imap_client_fetch_list(struct imap_client *c, uint32_t first,
+			   uint32_t last, struct imap_msginfo **msgs_r,
+			   size_t *n_r, char **err_r)
+{
+	struct msglist_collect mc = { .first = first ? first : 1, .last = last };
+	char buf[96];
+
+	*msgs_r = NULL;
+	*n_r = 0;
+	if (no_mailbox(c, "UID FETCH", err_r))
+		return -1;
+	if (last && last < mc.first)
+		return 0;
+	if (c->mb_has_exists && c->mb.exists == 0)
+		return 0;
+	mc.modseq = imap_client_enabled(c, "CONDSTORE") ||
+		    imap_client_enabled(c, "QRESYNC");
+	struct cmd *cmd = cmd_new(c);
+	if (last)
+		snprintf(buf, sizeof(buf), "%u:%u", mc.first, last);
+	else
+		snprintf(buf, sizeof(buf), "%u:*", mc.first);
+	cmd_add(cmd, " UID FETCH ");
+	cmd_add(cmd, buf);
+	cmd_add(cmd, mc.modseq ? " (UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ)"
+		: " (UID FLAGS INTERNALDATE RFC822.SIZE)");
+	cmd->untagged = msglist_untagged;
+	cmd->arg = &mc;
+	char *what = xasprintf("UID FETCH %s", buf);
+	int ret = run_simple(c, cmd, what, err_r);
+	free(what);
+	if (ret < 0) {
+		imap_msginfo_free(&mc.v, mc.n);
+		return -1;
+	}
+	msginfo_sort_unique(&mc);
+	if (mc.n == 0)
+		FREE(&mc.v);
+	*msgs_r = mc.v;
+	*n_r = mc.n;
+	return 0;
+}
+
+/* -- bodies -- */
+
+static void fetch_done(struct imap_client *c, struct cmd *cmd)
+{
+	struct fetch_batch *fb = cmd->arg;
+	char *text = NULL;
+	int result;
+
+	fb->b.outstanding--;
+	if (cmd->cancelled) {
+		result = -1;
+		text = xstrdup(cmd->text);
+	} else if (cmd->misrouted) {
+		result = -1;
+		text = xasprintf("IMAP server %s:%d: UID FETCH %u: the server sent a message body ahead of its UID and out of order; not trusting it",
+				 c->host, c->port, cmd->fetch_uid);
+	} else if (cmd->status == IMAP_STATUS_OK) {
+		result = cmd->body_state == BODY_DONE ? 1 : 0;
+	} else if (cmd->status == IMAP_STATUS_NO &&
+		   cmd->code == IMAP_CODE_EXPUNGEISSUE &&
+		   cmd->body_state != BODY_DONE) {
+		result = 0;	/* RFC 5530: it was expunged meanwhile */
+	} else {
+		char what[48];
+		snprintf(what, sizeof(what), "UID FETCH %u", cmd->fetch_uid);
+		result = -1;
+		text = refused(c, what, cmd);
+	}
+	fb->h->done(fb->arg, cmd->index, result, text);
+	free(text);
+}
+
+static bool fetch_next(struct imap_client *c, struct batch *b)
+{
+	struct fetch_batch *fb = (struct fetch_batch *)b;
+	while (fb->next_i < fb->n) {
+		size_t i = fb->next_i++;
+		uint32_t uid = fb->uids[i];
+		if (!uid) {
+			fb->h->done(fb->arg, i, -1, "UID 0 does not exist");
+			continue;
+		}
+		struct cmd *cmd = cmd_new(c);
+		char buf[64];
+		snprintf(buf, sizeof(buf), " UID FETCH %u (UID BODY.PEEK[])",
+			 uid);
+		cmd_add(cmd, buf);
+		cmd_finish(cmd);
+		cmd->fetch_uid = uid;
+		cmd->arg = fb;
+		cmd->index = i;
+		submit_batch(c, b, cmd, fetch_done);
+		return true;
+	}
+	return false;
+}
+
+int imap_client_fetch_bodies(struct imap_client *c, const uint32_t *uids,
+			     size_t n, const struct imap_body_handler *h,
+			     void *arg, char **err_r)
+{
+	struct fetch_batch fb = {
+		.b.next = fetch_next, .uids = uids, .n = n, .h = h, .arg = arg,
+	};
+	if (n == 0)
+		return 0;
+	if (no_mailbox(c, "UID FETCH", err_r)) {
+		for (size_t i = 0; i < n; i++)
+			h->done(arg, i, -1, *err_r);
+		return -1;
+	}
+	if (run_batch(c, &fb.b, err_r) < 0) {
+		/* those never submitted */
+		for (size_t i = fb.next_i; i < n; i++)
+			h->done(arg, i, -1, *err_r);
+		return -1;
+	}
+	return 0;
+}
+
+/* imap_client_fetch_body on top of the batch call. */
+struct single_body {
+	imap_body_sink_fn *sink;
+	void *arg;
+	int result;
+	char *text;
+};
+
+static void single_data(void *arg, size_t i, const void *data, size_t len)
+{
+	struct single_body *sb = arg;
+	(void)i;
+	sb->sink(sb->arg, data, len);
+}
+
+static void single_done(void *arg, size_t i, int result, const char *text)
+{
+	struct single_body *sb = arg;
+	(void)i;
+	sb->result = result;
+	if (text)
+		sb->text = xstrdup(text);
+}
+
 int imap_client_fetch_body(struct imap_client *c, uint32_t uid,
 			   imap_body_sink_fn *sink, void *arg, char **err_r)
 {
+	static const struct imap_body_handler h = {
+		.data = single_data, .done = single_done,
+	};
+	struct single_body sb = { .sink = sink, .arg = arg, .result = -1 };
+	char *err = NULL;
+
+	if (imap_client_fetch_bodies(c, &uid, 1, &h, &sb, &err) < 0) {
+		free(sb.text);
+		*err_r = err;
+		return -1;
+	}
+	if (sb.result < 0) {
+		*err_r = sb.text ? sb.text : xstrdup("UID FETCH failed");
+		return -1;
+	}
+	free(sb.text);
+	return sb.result;
+}
+
+/* -- SEARCH -- */
+
+struct search_collect {
+	uint32_t *v;
+	size_t n, cap;
+	bool bad;
+};
+
+static void search_untagged(struct imap_client *c, struct cmd *cmd,
+			    const struct imap_response *r)
+{
+	struct search_collect *sc = cmd->arg;
+	uint32_t *nums;
+	size_t n;
+	(void)c;
+	if (r->kind != IMAP_UNTAGGED_SEARCH)
+		return;
+	if (imap_response_search(r, &nums, &n, NULL) < 0) {
+		sc->bad = true;
+		return;
+	}
+	if (sc->n + n > sc->cap) {
+		sc->cap = (sc->n + n) * 2;
+		sc->v = xrealloc(sc->v, sc->cap * sizeof(*sc->v));
+	}
+	if (n)
+		memcpy(sc->v + sc->n, nums, n * sizeof(*nums));
+	sc->n += n;
+	free(nums);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sort, drop duplicates and zeros in place; returns the new count. */
+static size_t sort_uids(uint32_t *v, size_t n)
+{
+	size_t k = 0;
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u32);
+	for (size_t i = 0; i < n; i++)
+		if (v[i] && (k == 0 || v[k - 1] != v[i]))
+			v[k++] = v[i];
+	return k;
+}
+
+static int run_search(struct imap_client *c, struct cmd *cmd,
+		      const char *what, uint32_t **uids_r, size_t *n_r,
+		      char **err_r)
+{
+	struct search_collect sc = { 0 };
+	cmd->untagged = search_untagged;
+	cmd->arg = &sc;
+	if (run_simple(c, cmd, what, err_r) < 0) {
+		free(sc.v);
+		return -1;
+	}
+	if (sc.bad) {
+		free(sc.v);
+		return client_fail(c, err_r, "malformed SEARCH response");
+	}
+	sc.n = sort_uids(sc.v, sc.n);
+	if (!sc.n)
+		FREE(&sc.v);
+	*uids_r = sc.v;
+	*n_r = sc.n;
+	return 0;
+}
+
+int imap_client_search(struct imap_client *c, const char *criteria,
+		       uint32_t **uids_r, size_t *n_r, char **err_r)
+{
+	*uids_r = NULL;
+	*n_r = 0;
+	if (no_mailbox(c, "UID SEARCH", err_r))
+		return -1;
+	if (strpbrk(criteria, "\r\n")) {
+		/* it would end the command and start another */
+		*err_r = xstrdup("UID SEARCH: line break in the search criteria");
+		return -1;
+	}
 	struct cmd *cmd = cmd_new(c);
-	char buf[64];
-	snprintf(buf, sizeof(buf), " UID FETCH %u (UID BODY.PEEK[])", uid);
-	cmd_add(cmd, buf);
-	cmd->fetch_uid = uid;
-	cmd->sink = sink;
-	cmd->sink_arg = arg;
+	cmd_add(cmd, " UID SEARCH ");
+	cmd_add(cmd, criteria);
+	char *what = xasprintf("UID SEARCH %s", criteria);
+	int ret = run_search(c, cmd, what, uids_r, n_r, err_r);
+	free(what);
+	if (ret == 0)
+		ui_debug(OI_DEBUG_IMAP, "UID SEARCH %s: %zu result(s)",
+			 criteria, *n_r);
+	return ret;
+}
+
+int imap_client_search_header(struct imap_client *c, const char *name,
+			      const char *value, uint32_t **uids_r,
+			      size_t *n_r, char **err_r)
+{
+	*uids_r = NULL;
+	*n_r = 0;
+	if (no_mailbox(c, "UID SEARCH", err_r))
+		return -1;
+	struct cmd *cmd = cmd_new(c);
+	/* 8-bit text needs a charset, and goes as a literal */
+	cmd_add(cmd, needs_literal(name) || needs_literal(value)
+		? " UID SEARCH CHARSET UTF-8 HEADER " : " UID SEARCH HEADER ");
+	cmd_add_astring(c, cmd, name, NULL);
+	cmd_add(cmd, " ");
+	cmd_add_astring(c, cmd, value, NULL);
+	char *what = xasprintf("UID SEARCH HEADER %s \"%s\"", name, value);
+	int ret = run_search(c, cmd, what, uids_r, n_r, err_r);
+	if (ret == 0)
+		ui_debug(OI_DEBUG_IMAP, "%s: %zu result(s)", what, *n_r);
+	free(what);
+	return ret;
+}
+
+/* -- UID sets -- */
+
+char **imap_uidset_split(const uint32_t *uids, size_t n, size_t max_len,
+			 size_t *n_r)
+{
+	uint32_t *v = NULL;
+	char **out = NULL;
+	size_t n_out = 0;
+	struct strbuf cur;
+
+	strbuf_init(&cur);
+	if (n) {
+		v = xmalloc(n * sizeof(*v));
+		memcpy(v, uids, n * sizeof(*v));
+		n = sort_uids(v, n);
+	}
+	out = xcalloc(1, sizeof(*out));
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && v[j + 1] == v[j] + 1)
+			j++;
+		char run[32];
+		if (j == i)
+			snprintf(run, sizeof(run), "%u", v[i]);
+		else
+			snprintf(run, sizeof(run), "%u:%u", v[i], v[j]);
+		size_t rl = strlen(run);
+		if (cur.len && cur.len + 1 + rl > max_len) {
+			/* A run that does not fit in what is left could be
+			 * cut in two, but a fresh set holds it whole. */
+			out = xrealloc(out, (n_out + 2) * sizeof(*out));
+			out[n_out++] = strbuf_detach(&cur);
+			out[n_out] = NULL;
+		}
+		if (cur.len)
+			strbuf_addch(&cur, ',');
+		strbuf_add(&cur, run, rl);
+		i = j + 1;
+	}
+	if (cur.len) {
+		out = xrealloc(out, (n_out + 2) * sizeof(*out));
+		out[n_out++] = strbuf_detach(&cur);
+		out[n_out] = NULL;
+	}
+	strbuf_release(&cur);
+	free(v);
+	if (n_r)
+		*n_r = n_out;
+	return out;
+}
+
+/* Several commands "<prefix><set><suffix>" for the UID sets, pipelined;
+ * the first refusal is kept as the error. */
+struct set_batch {
+	struct batch b;
+	const char *prefix, *suffix, *what;
+	char **sets;
+	size_t next_i;
+	char *error;
+};
+
+static void set_done(struct imap_client *c, struct cmd *cmd)
+{
+	struct set_batch *sb = cmd->arg;
+	sb->b.outstanding--;
+	if (!cmd->cancelled && cmd->status != IMAP_STATUS_OK && !sb->error)
+		sb->error = refused(c, sb->what, cmd);
+}
+
+static bool set_next(struct imap_client *c, struct batch *b)
+{
+	struct set_batch *sb = (struct set_batch *)b;
+	if (!sb->sets[sb->next_i])
+		return false;
+	struct cmd *cmd = cmd_new(c);
+	cmd_add(cmd, sb->prefix);
+	cmd_add(cmd, sb->sets[sb->next_i]);
+	cmd_add(cmd, sb->suffix);
 	cmd_finish(cmd);
-	submit(c, cmd);
-	int ret = run_until(c, cmd, err_r);
-	if (ret == 0) {
-		if (cmd->status != IMAP_STATUS_OK) {
-			*err_r = xasprintf("IMAP server %s:%d: UID FETCH %u failed: %s",
-					   c->host, c->port, uid, cmd->text);
-			ret = -1;
-		} else {
-			ret = cmd->got_body ? 1 : 0;
+	cmd->arg = sb;
+	cmd->index = sb->next_i++;
+	submit_batch(c, b, cmd, set_done);
+	return true;
+}
+
+static int run_uid_sets(struct imap_client *c, const uint32_t *uids,
+			size_t n, const char *prefix, const char *suffix,
+			const char *what, char **err_r)
+{
+	/* tag + prefix + set + suffix + CRLF within the line limit */
+	size_t fixed = sizeof(((struct cmd *)0)->tag) + strlen(prefix) +
+		       strlen(suffix) + 2;
+	size_t limit = c->s->max_line ? c->s->max_line : IMAP_MAX_COMMAND_LINE;
+	size_t max = fixed + 32 < limit ? limit - fixed : 32;
+	struct set_batch sb = {
+		.b.next = set_next, .prefix = prefix, .suffix = suffix,
+		.what = what,
+	};
+	sb.sets = imap_uidset_split(uids, n, max, NULL);
+	int ret = run_batch(c, &sb.b, err_r);
+	if (ret == 0 && sb.error) {
+		*err_r = sb.error;
+		sb.error = NULL;
+		ret = -1;
+	}
+	free(sb.error);
+	strv_free(&sb.sets);
+	return ret;
+}
+
+int imap_client_store(struct imap_client *c, const uint32_t *uids, size_t n,
+		      enum imap_store_mode mode, unsigned flags,
+		      const char *const *keywords, char **err_r)
+{
+	static const char *const items[] = {
+		[IMAP_STORE_ADD] = " +FLAGS.SILENT ",
+		[IMAP_STORE_REMOVE] = " -FLAGS.SILENT ",
+		[IMAP_STORE_REPLACE] = " FLAGS.SILENT ",
+	};
+	struct strbuf suffix;
+	int ret;
+
+	if (n == 0)
+		return 0;
+	if (mode != IMAP_STORE_REPLACE &&
+	    !(flags & ~(unsigned)IMAP_FLAG_RECENT) &&
+	    (!keywords || !keywords[0]))
+		return 0;
+	if (no_mailbox(c, "UID STORE", err_r))
+		return -1;
+	strbuf_init(&suffix);
+	strbuf_addstr(&suffix, items[mode]);
+	if (add_flag_list(c, &suffix, flags, keywords, err_r) < 0) {
+		strbuf_release(&suffix);
+		return -1;
+	}
+	char *what = xasprintf("UID STORE%s", suffix.buf);
+	ret = run_uid_sets(c, uids, n, " UID STORE ", suffix.buf, what, err_r);
+	free(what);
+	strbuf_release(&suffix);
+	return ret;
+}
+
+int imap_client_uid_expunge(struct imap_client *c, const uint32_t *uids,
+			    size_t n, char **err_r)
+{
+	if (n == 0)
+		return 0;
+	if (no_mailbox(c, "UID EXPUNGE", err_r))
+		return -1;
+	if (!imap_client_has_cap(c, "UIDPLUS")) {
+		*err_r = xasprintf("IMAP server %s:%d: UID EXPUNGE needs the UIDPLUS extension, which the server does not offer",
+				   c->host, c->port);
+		return -1;
+	}
+	return run_uid_sets(c, uids, n, " UID EXPUNGE ", "", "UID EXPUNGE",
+			    err_r);
+}
+
+int imap_client_expunge(struct imap_client *c, char **err_r)
+{
+	if (no_mailbox(c, "EXPUNGE", err_r))
+		return -1;
+	struct cmd *cmd = cmd_new(c);
+	cmd_add(cmd, " EXPUNGE");
+	return run_simple(c, cmd, "EXPUNGE", err_r);
+}
+
+int imap_client_check(struct imap_client *c, char **err_r)
+{
+	if (no_mailbox(c, "CHECK", err_r))
+		return -1;
+	struct cmd *cmd = cmd_new(c);
+	cmd_add(cmd, " CHECK");
+	return run_simple(c, cmd, "CHECK", err_r);
+}
+
+/* -- STATUS -- */
+
+struct status_collect {
+	const char *mailbox;
+	struct imap_mailbox_status st;
+	bool got;
+};
+
+static void status_untagged(struct imap_client *c, struct cmd *cmd,
+			    const struct imap_response *r)
+{
+	struct status_collect *sc = cmd->arg;
+	struct imap_status_info si;
+	(void)c;
+	if (r->kind != IMAP_UNTAGGED_STATUS ||
+	    imap_response_status(r, &si) < 0)
+		return;
+	/* INBOX is case-insensitive; other names must match exactly */
+	if (strcmp(si.mailbox, sc->mailbox) != 0 &&
+	    !(strcasecmp(si.mailbox, "INBOX") == 0 &&
+	      strcasecmp(sc->mailbox, "INBOX") == 0))
+		return;
+	sc->st.messages = si.messages;
+	sc->st.recent = si.recent;
+	sc->st.uidnext = si.uidnext;
+	sc->st.uidvalidity = si.uidvalidity;
+	sc->st.unseen = si.unseen;
+	sc->st.highestmodseq = si.highestmodseq;
+	sc->got = true;
+}
+
+int imap_client_status(struct imap_client *c, const char *mailbox,
+		       struct imap_mailbox_status *st_r, char **err_r)
+{
+	struct status_collect sc = { .mailbox = mailbox };
+	memset(&sc.st, 0xff, sizeof(sc.st));
+	struct cmd *cmd = cmd_new(c);
+	cmd_add(cmd, " STATUS ");
+	cmd_add_astring(c, cmd, mailbox, NULL);
+	cmd_add(cmd, imap_client_has_cap(c, "CONDSTORE")
+		? " (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN HIGHESTMODSEQ)"
+		: " (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)");
+	cmd->untagged = status_untagged;
+	cmd->arg = &sc;
+	char *what = xasprintf("STATUS \"%s\"", mailbox);
+	int ret = run_simple(c, cmd, what, err_r);
+	free(what);
+	if (ret < 0)
+		return -1;
+	if (!sc.got)
+		return client_fail(c, err_r, "STATUS \"%s\" completed without a STATUS response",
+				   mailbox);
+	*st_r = sc.st;
+	return 0;
+}
+
+/* -- APPEND -- */
+
+struct append_batch {
+	struct batch b;
+	const char *mailbox;
+	struct imap_append_msg *msgs;
+	size_t n, next_i;
+	char *error;
+};
+
+static void append_done(struct imap_client *c, struct cmd *cmd)
+{
+	struct append_batch *ab = cmd->arg;
+	struct imap_append_msg *m = &ab->msgs[cmd->index];
+	ab->b.outstanding--;
+	if (cmd->cancelled)
+		return;
+	if (cmd->status == IMAP_STATUS_OK) {
+		m->result = 1;
+		if (cmd->code == IMAP_CODE_APPENDUID) {
+			m->uidvalidity = cmd->code_uidvalidity;
+			m->uid = cmd->code_number;
+		}
+		return;
+	}
+	m->result = -1;
+	if (!ab->error) {
+		char *what = xasprintf("APPEND to \"%s\"", ab->mailbox);
+		ab->error = refused(c, what, cmd);
+		free(what);
+	}
+}
+
+static bool append_next(struct imap_client *c, struct batch *b)
+{
+	struct append_batch *ab = (struct append_batch *)b;
+	if (ab->next_i >= ab->n)
+		return false;
+	size_t i = ab->next_i++;
+	struct imap_append_msg *m = &ab->msgs[i];
+	struct cmd *cmd = cmd_new(c);
+	struct strbuf sb;
+	char date[IMAP_DATE_SIZE];
+
+	cmd_add(cmd, " APPEND ");
+	cmd_add_astring(c, cmd, ab->mailbox, NULL);
+	strbuf_init(&sb);
+	if ((m->flags & ~(unsigned)IMAP_FLAG_RECENT) ||
+	    (m->keywords && m->keywords[0])) {
+		char *unused = NULL;
+		/* keywords were checked before anything was queued */
+		add_flag_list(c, &sb, m->flags, m->keywords, &unused);
+		free(unused);
+		cmd_add(cmd, " ");
+		cmd_add(cmd, sb.buf);
+	}
+	strbuf_release(&sb);
+	if (m->has_date && imap_format_date(m->date, m->zone, date) == 0) {
+		cmd_add(cmd, " \"");
+		cmd_add(cmd, date);
+		cmd_add(cmd, "\"");
+	}
+	bool plus = imap_client_has_cap(c, "LITERAL+") ||
+		    (m->size <= 4096 && imap_client_has_cap(c, "LITERAL-"));
+	char marker[40];
+	snprintf(marker, sizeof(marker), " {%llu%s}",
+		 (unsigned long long)m->size, plus ? "+" : "");
+	cmd_add(cmd, marker);
+	strbuf_addstr(&cmd->cur, "\r\n");
+	cmd_add_body(cmd, !plus, m->data, m->read, m->read_arg, m->size);
+	cmd_finish(cmd);
+	cmd->arg = ab;
+	cmd->index = i;
+	submit_batch(c, b, cmd, append_done);
+	return true;
+}
+
+int imap_client_append(struct imap_client *c, const char *mailbox,
+		       struct imap_append_msg *msgs, size_t n, char **err_r)
+{
+	struct append_batch ab = {
+		.b.next = append_next, .mailbox = mailbox, .msgs = msgs,
+		.n = n,
+	};
+	for (size_t i = 0; i < n; i++) {
+		msgs[i].result = 0;
+		msgs[i].uid = msgs[i].uidvalidity = 0;
+		for (const char *const *k = msgs[i].keywords; k && *k; k++)
+			if (!valid_keyword(*k)) {
+				*err_r = xasprintf("IMAP server %s:%d: \"%s\" cannot be sent as a flag keyword",
+						   c->host, c->port, *k);
+				return -1;
+			}
+		if (!msgs[i].data && !msgs[i].read && msgs[i].size) {
+			*err_r = xstrdup("APPEND: message without data");
+			return -1;
 		}
 	}
-	cmd_free(&cmd);
-	return ret;
+	if (n == 0)
+		return 0;
+	if (run_batch(c, &ab.b, err_r) < 0) {
+		free(ab.error);
+		return -1;
+	}
+	if (ab.error) {
+		*err_r = ab.error;
+		return -1;
+	}
+	return 0;
+}
+
+/* -- dates -- */
+
+static const char month_names[12][4] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+};
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (m = 1..12). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y_r, unsigned *m_r,
+			    unsigned *d_r)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	*y_r = (int64_t)yoe + era * 400 + (m <= 2);
+	*m_r = m;
+	*d_r = d;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+int imap_local_zone(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!localtime_r(&tt, &tm))
+		return 0;
+	return (int)(tm.tm_gmtoff / 60);
+}
+
+int imap_format_date(int64_t t, int zone, char buf[IMAP_DATE_SIZE])
+{
+	if (zone == IMAP_ZONE_LOCAL)
+		zone = imap_local_zone(t);
+	if (zone <= -24 * 60 || zone >= 24 * 60)
+		return -1;
+	/* the wall clock in that zone */
+	int64_t local = t + (int64_t)zone * 60;
+	int64_t days = floor_div(local, 86400);
+	int64_t secs = local - days * 86400;
+	int64_t y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	if (y < 1 || y > 9999)
+		return -1;
+	/* Sign and magnitude separately: -0330 is minus three and a half
+	 * hours, not (-4 hours + 30 minutes). */
+	int az = zone < 0 ? -zone : zone;
+	snprintf(buf, IMAP_DATE_SIZE, "%2u-%s-%04d %02d:%02d:%02d %c%02d%02d",
+		 d, month_names[m - 1], (int)y, (int)(secs / 3600),
+		 (int)(secs / 60 % 60), (int)(secs % 60), zone < 0 ? '-' : '+',
+		 az / 60, az % 60);
+	return 0;
+}
+
+/* n decimal digits at *p. */
+static int take_digits(const char **p, int n, int *v_r)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*v_r = v;
+	return 0;
+}
+
+int imap_parse_date(const char *s, int64_t *t_r, int *zone_r)
+{
+	static const unsigned char mdays[12] = {
+		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	};
+	const char *p = s;
+	int day, year, hh, mm, ss, zh, zm, mon = -1;
+
+	if (*p == ' ')
+		p++;
+	if (p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9') {
+		if (take_digits(&p, 2, &day) < 0)
+			return -1;
+	} else if (take_digits(&p, 1, &day) < 0) {
+		return -1;
+	}
+	if (*p++ != '-')
+		return -1;
+	for (int i = 0; i < 12; i++)
+		if (strncasecmp(p, month_names[i], 3) == 0)
+			mon = i;
+	if (mon < 0)
+		return -1;
+	p += 3;
+	if (*p++ != '-' || take_digits(&p, 4, &year) < 0 || *p++ != ' ' ||
+	    take_digits(&p, 2, &hh) < 0 || *p++ != ':' ||
+	    take_digits(&p, 2, &mm) < 0 || *p++ != ':' ||
+	    take_digits(&p, 2, &ss) < 0 || *p++ != ' ')
+		return -1;
+	char sign = *p++;
+	if ((sign != '+' && sign != '-') || take_digits(&p, 2, &zh) < 0 ||
+	    take_digits(&p, 2, &zm) < 0 || *p != '\0')
+		return -1;
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	if (year < 1 || day < 1 || day > mdays[mon] ||
+	    (mon == 1 && day == 29 && !leap) || hh > 23 || mm > 59 ||
+	    ss > 60 || zh > 23 || zm > 59)
+		return -1;
+	int zone = (zh * 60 + zm) * (sign == '-' ? -1 : 1);
+	int64_t t = days_from_civil(year, (unsigned)mon + 1, (unsigned)day) *
+		    86400 + hh * 3600 + mm * 60 + (ss == 60 ? 59 : ss);
+	*t_r = t - (int64_t)zone * 60;
+	*zone_r = zone;
+	return 0;
 }

@@ -472,6 +472,7 @@ static const struct {
 	{ "CAPABILITY", IMAP_CODE_CAPABILITY },
 	{ "CLOSED", IMAP_CODE_CLOSED },
 	{ "COPYUID", IMAP_CODE_COPYUID },
+	{ "EXPUNGEISSUE", IMAP_CODE_EXPUNGEISSUE },
 	{ "HIGHESTMODSEQ", IMAP_CODE_HIGHESTMODSEQ },
 	{ "NOMODSEQ", IMAP_CODE_NOMODSEQ },
 	{ "PARSE", IMAP_CODE_PARSE },
@@ -909,11 +910,17 @@ enum imap_parse_result imap_parser_feed(struct imap_parser *p,
 		const char *lf = memchr(in + pos, '\n', len - pos);
 		size_t n = lf ? (size_t)(lf - (in + pos)) + 1 : len - pos;
 		size_t content = p->line_len + n - (lf ? 1 : 0);
-		/* Allow for the CR that may precede the LF. */
+		/* Allow for the CR that may precede the LF.  Whichever
+		 * problem comes first in the byte stream is reported, as it
+		 * would be if the bytes came one at a time. */
 		if (content > p->lim.max_line + 1) {
+			size_t ok = p->lim.max_line + 1 - p->line_len;
 			*used_r = pos;
-			fail(p, "response line longer than %zu bytes",
-			     p->lim.max_line);
+			if (memchr(in + pos, '\0', ok))
+				fail(p, "NUL byte in response line");
+			else
+				fail(p, "response line longer than %zu bytes",
+				     p->lim.max_line);
 			return IMAP_PARSE_ERROR;
 		}
 		if (memchr(in + pos, '\0', n)) {
