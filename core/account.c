@@ -9,9 +9,9 @@
 
 #include "account.h"
 #include "config.h"
+#include "cycle.h"
 #include "lock.h"
 #include "profile.h"
-#include "remote.h"
 #include "ui.h"
 #include "util.h"
 
@@ -51,28 +51,8 @@ static void slot_give(void)
 static int account_sync_once(struct account_job *job)
 {
 	const struct config *cfg = job->cfg;
-	char *sec = xasprintf("Account %s", job->name);
-	char *acctdir = xasprintf("%s/Account-%s", job->run->metadata,
-				  job->name);
-	char *err = NULL;
-	const char *remote = NULL;
-	int ret = -1;
-
-	if (metadata_dir_ensure(acctdir, &err) < 0) {
-		ui_error("account \"%s\": %s", job->name, err);
-		goto out;
-	}
-	if (config_get(cfg, sec, "remoterepository", &remote, &err) <= 0) {
-		ui_error("account \"%s\": %s", job->name,
-			 err ? err : "remoterepository is not set");
-		goto out;
-	}
-	ret = remote_show_folders(cfg, job->name, remote);
-out:
-	free(err);
-	free(acctdir);
-	free(sec);
-	return ret;
+	struct sync_stats stats = { 0 };
+	return account_cycle(cfg, job->name, job->run->metadata, &stats);
 }
 
 static void *account_thread(void *arg)

@@ -63,6 +63,9 @@ const struct config_option_info config_options[] = {
 	OPT(ACCOUNT, "autorefresh", FLOAT, NULL, false,
 	    "Minutes to wait between syncs; unset or zero syncs once (-o "
 	    "ignores it)."),
+	OPT(ACCOUNT, "allow_mass_delete", BOOL, "no", false,
+	    "Let a local folder that lost every synced message delete them "
+	    "all on the server (normally refused with a warning)."),
 	OPT(ACCOUNT, "utf8foldernames", BOOL, "no", false,
 	    "Show IMAP folder names as UTF-8 locally instead of modified "
 	    "UTF-7."),

@@ -12,6 +12,7 @@
 #include "account.h"
 #include "cli.h"
 #include "config.h"
+#include "fsutil.h"
 #include "lock.h"
 #include "profile.h"
 #include "ui.h"
@@ -167,6 +168,13 @@ int main(int argc, char **argv)
 	 * connection error where the write happens. */
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Test-only switches (STYLE section 9): die abruptly after the Nth
+	 * durable step, or report the number of steps at exit, so the
+	 * crash tests can interrupt a sync at every step. */
+	const char *crash = getenv("OFFLINEIMAP_TEST_CRASH_AFTER");
+	if (crash && *crash)
+		fsutil_crash_after(strtoul(crash, NULL, 10));
+
 	/* 1. Options. */
 	if (cli_parse(argc, argv, &opts, &err) < 0) {
 		fprintf(stderr, "offlineimap: %s\n", err);
@@ -228,6 +236,11 @@ int main(int argc, char **argv)
 		die(OI_EXIT_CONFIG, "cannot find your home directory for the "
 		    "default metadata directory; set [general] metadata");
 
+	bool do_fsync = true;
+	if (config_get_bool(cfg, "general", "fsync", &do_fsync, &err) < 0)
+		die(OI_EXIT_CONFIG, "%s", err);
+	fsutil_set_fsync(do_fsync);
+
 	if (opts.profiledir) {
 		if (profile_start(opts.profiledir, &err) < 0)
 			die(OI_EXIT_ERROR, "%s", err);
@@ -283,6 +296,9 @@ int main(int argc, char **argv)
 	if (ui_quit_requested(&quit_status) && quit_status > status)
 		status = quit_status;
 	profile_thread_done("MainThread");
+	if (getenv("OFFLINEIMAP_TEST_COUNT_STEPS"))
+		fprintf(stderr, "test: %lu durable steps\n",
+			fsutil_checkpoints());
 	strv_free(&accounts);
 	free(metadata);
 	free(cfgpath);

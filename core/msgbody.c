@@ -166,7 +166,7 @@ uint64_t msgbody_lines(const struct msgbody *b)
 
 uint64_t msgbody_header_end(const struct msgbody *b)
 {
-	return b->header_done ? b->header_end : b->size;
+	return b->header_done ? b->header_end : 0;
 }
 
 const char *msgbody_mem(const struct msgbody *b)

@@ -28,8 +28,8 @@ int msgbody_write(struct msgbody *b, const void *data, size_t n,
 int msgbody_finish(struct msgbody *b, char **err_r);
 
 /* Size in bytes (LF form), number of LF characters, and the offset just
- * past the blank line that ends the header block (the size when there is
- * none).  With CRLF line ends the size would be size + lines. */
+ * past the blank line that ends the header block (0 when there is none).
+ * With CRLF line ends the size would be size + lines. */
 uint64_t msgbody_size(const struct msgbody *b);
 uint64_t msgbody_lines(const struct msgbody *b);
 uint64_t msgbody_header_end(const struct msgbody *b);

@@ -32,11 +32,4 @@ void remote_repo_release(struct remote_repo *r);
 int remote_repo_connect(struct remote_repo *r, struct imap_client **c_r,
 			char **err_r);
 
-/* Until the sync engine exists this is what an account does: connect to
- * its remote repository, show the folder list and log out.  Errors are
- * reported through the UI, naming account and repository.  Returns 0 or
- * -1. */
-int remote_show_folders(const struct config *cfg, const char *account,
-			const char *repo);
-
 #endif

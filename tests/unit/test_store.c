@@ -57,10 +57,10 @@ TEST(test_crlf_folding_any_chunking)
 		{ "A: b\r\nC: d\r\n\r\nbody\r\n", "A: b\nC: d\n\nbody\n", 4,
 		  11 },
 		{ "A: b\n\nx", "A: b\n\nx", 2, 6 },
-		{ "no header end\r\n", "no header end\n", 1, 14 },
+		{ "no header end\r\n", "no header end\n", 1, 0 },
 		{ "\r\nbody", "\nbody", 1, 1 },
-		{ "lone\rcr\r", "lone\rcr\r", 0, 8 },
-		{ "a\r\r\nb", "a\r\nb", 1, 4 },
+		{ "lone\rcr\r", "lone\rcr\r", 0, 0 },
+		{ "a\r\r\nb", "a\r\nb", 1, 0 },
 		{ "", "", 0, 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
