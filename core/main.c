@@ -10,10 +10,12 @@
 #include <sys/stat.h>
 
 #include "account.h"
+#include "cfgexpr.h"
 #include "cli.h"
 #include "config.h"
 #include "fsutil.h"
 #include "lock.h"
+#include "mbnames.h"
 #include "profile.h"
 #include "ui.h"
 #include "util.h"
@@ -227,6 +229,11 @@ int main(int argc, char **argv)
 	char **accounts = resolve_accounts(cfg, opts.accounts);
 	if (config_validate(cfg, (const char *const *)accounts, warn_config,
 			    &err) < 0)
+		die(OI_EXIT_CONFIG, "%s", err);
+	/* Python expressions too are checked before anything happens. */
+	if (cfgexpr_init(cfg, (const char *const *)accounts, warn_config,
+			 &err) < 0 ||
+	    mbnames_init(cfg, (const char *const *)accounts, &err) < 0)
 		die(OI_EXIT_CONFIG, "%s", err);
 
 	char *metadata = NULL;
