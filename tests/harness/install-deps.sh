@@ -12,7 +12,7 @@
 set -eu
 
 BUILD_PKGS="gcc make pkg-config libssl-dev libncurses-dev libpcre2-dev"
-TEST_PKGS="dovecot-imapd openssl tmux python3 procps binutils clang libclang-rt-dev"
+TEST_PKGS="dovecot-imapd openssl tmux python3 procps binutils clang libclang-rt-dev groff-base man-db mandoc"
 TEST_USER=oitest
 
 is_root() {
