@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "tls.h"
 #include "util.h"
 
 /* ConfigParser's MAX_INTERPOLATION_DEPTH. */
@@ -1173,6 +1174,45 @@ static const struct {
 	{ "bufferlines", 0, LONG_MAX },
 };
 
+/* Text options that take one of a few words. */
+static int check_choice(const struct config *cfg, const char *section,
+			const struct config_option_info *info,
+			const char *value, char **err_r)
+{
+	const char *problem = NULL;
+	enum tls_level level;
+	enum tls_version version;
+	char *v = strip_dup(value, strlen(value));
+
+	if (info->section == CONFIG_SEC_ACCOUNT &&
+	    strcmp(info->name, "status_backend") == 0) {
+		if (strcmp(v, "sqlite") == 0)
+			problem = "the sqlite status backend is not supported "
+				  "by this version; use plain (the default)";
+		else if (strcmp(v, "plain") != 0)
+			problem = "unknown status backend (use plain)";
+	} else if (info->section == CONFIG_SEC_REPO_IMAP &&
+		   strcmp(info->name, "tls_level") == 0) {
+		if (tls_level_parse(v, &level) < 0)
+			problem = "unknown level (use tls_secure, tls_no_ssl "
+				  "or tls_compat)";
+	} else if (info->section == CONFIG_SEC_REPO_IMAP &&
+		   strcmp(info->name, "ssl_version") == 0) {
+		if (tls_version_parse(v, &version) < 0)
+			problem = "unknown version (use tls1, tls1_1, tls1_2 "
+				  "or tls1_3; SSLv2 and SSLv3 are never used)";
+	}
+	if (problem) {
+		char *q = quote_value(v);
+		*err_r = option_error(cfg, config_line(cfg, section, info->name),
+				      section, info->name, "%s: %s", q,
+				      problem);
+		free(q);
+	}
+	free(v);
+	return problem ? -1 : 0;
+}
+
 static int check_value(const struct config *cfg, const char *section,
 		       const struct config_option_info *info, char **err_r)
 {
@@ -1205,6 +1245,8 @@ static int check_value(const struct config *cfg, const char *section,
 			}
 			free(t);
 		}
+		if (r > 0 && check_choice(cfg, section, info, s, err_r) < 0)
+			r = -1;
 		break;
 	case CONFIG_BOOL:
 		r = config_get_bool(cfg, section, info->name, &b, err_r);
@@ -1317,6 +1359,149 @@ static int check_types(const struct config *cfg, void (*warn)(const char *),
 			warn_unknown(cfg, warn, "DEFAULT",
 				     &cfg->defaults.opts[j]);
 	return 0;
+}
+
+/* Options of an IMAP repository that only make sense together:
+ * sslclientcert with sslclientkey, ssl_version within tls_level.  (That
+ * the certificate files exist and match is remote_preflight's job.) */
+static int check_imap_tls(const struct config *cfg, const char *section,
+			  char **err_r)
+{
+	static const char *const pair[] = { "sslclientcert", "sslclientkey" };
+	const char *level_s = NULL, *version_s = NULL;
+	enum tls_level level = TLS_LEVEL_DEFAULT;
+	enum tls_version version = TLS_VERSION_ANY;
+
+	for (size_t i = 0; i < 2; i++) {
+		if (config_has_option(cfg, section, pair[i]) &&
+		    !config_has_option(cfg, section, pair[1 - i])) {
+			*err_r = option_error(cfg,
+				config_line(cfg, section, pair[i]), section,
+				pair[i], "%s is not set: a client certificate "
+				"needs both", pair[1 - i]);
+			return -1;
+		}
+	}
+	/* check_types has accepted both values already. */
+	if (config_get(cfg, section, "tls_level", &level_s, err_r) < 0 ||
+	    config_get(cfg, section, "ssl_version", &version_s, err_r) < 0)
+		return -1;
+	if (level_s) {
+		char *t = strip_dup(level_s, strlen(level_s));
+		tls_level_parse(t, &level);
+		free(t);
+	}
+	if (version_s) {
+		char *t = strip_dup(version_s, strlen(version_s));
+		tls_version_parse(t, &version);
+		free(t);
+	}
+	const char *why = tls_level_version_conflict(level, version);
+	if (why) {
+		*err_r = option_error(cfg,
+				      config_line(cfg, section, "ssl_version"),
+				      section, "ssl_version", "conflicts with "
+				      "tls_level: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Options accepted for compatibility whose feature this version does not
+ * have.  Set to anything but their neutral value (the schema default),
+ * they draw a minor warning, so nobody relies on them unknowingly. */
+static const struct {
+	int kind;
+	const char *name;
+} unimplemented[] = {
+	{ CONFIG_SEC_ACCOUNT, "maxage" },
+	{ CONFIG_SEC_ACCOUNT, "quick" },
+	{ CONFIG_SEC_ACCOUNT, "utf8foldernames" },
+	{ CONFIG_SEC_REPOSITORY, "readonly" },
+	{ CONFIG_SEC_REPOSITORY, "createfolders" },
+	{ CONFIG_SEC_REPOSITORY, "sync_deletes" },
+	{ CONFIG_SEC_REPO_IMAP, "idlefolders" },
+	{ CONFIG_SEC_REPO_IMAP, "subscribedonly" },
+};
+
+/* Whether the value of `info` in `section` is its default, i.e. asks for
+ * nothing this version lacks.  Values that do not parse count as
+ * neutral: check_types reports them. */
+static bool neutral_value(const struct config *cfg, const char *section,
+			  const struct config_option_info *info)
+{
+	const char *v = NULL, *d = info->default_value;
+	char *err = NULL;
+	bool neutral = true;
+	bool b;
+	long n;
+
+	if (!d)
+		return false;
+	switch (info->type) {
+	case CONFIG_BOOL:
+		if (config_get_bool(cfg, section, info->name, &b, &err) > 0)
+			neutral = b == (strcmp(d, "yes") == 0);
+		break;
+	case CONFIG_INT:
+		if (config_get_int(cfg, section, info->name, &n, &err) > 0)
+			neutral = n == strtol(d, NULL, 10);
+		break;
+	default:
+		if (config_get(cfg, section, info->name, &v, &err) > 0) {
+			/* "[ ]" is "[]" for a Python list. */
+			struct strbuf sb;
+			strbuf_init(&sb);
+			for (const char *p = v; *p; p++)
+				if (!is_space(*p))
+					strbuf_addch(&sb, *p);
+			neutral = strcmp(sb.buf ? sb.buf : "", d) == 0;
+			strbuf_release(&sb);
+		}
+		break;
+	}
+	free(err);
+	return neutral;
+}
+
+static void warn_unimplemented(const struct config *cfg,
+			       void (*warn)(const char *))
+{
+	bool from_default[ARRAY_SIZE(unimplemented)] = { false };
+
+	if (!warn)
+		return;
+	for (size_t i = 0; i < cfg->n_sections; i++) {
+		const struct cfg_section *s = cfg->sections[i];
+		int kind = section_kind(s->name);
+		int repo_kind = kind == CONFIG_SEC_REPOSITORY
+			? repository_kind(cfg, s->name) : KIND_NONE;
+		for (size_t j = 0; j < ARRAY_SIZE(unimplemented); j++) {
+			int want = unimplemented[j].kind;
+			const char *name = unimplemented[j].name;
+			if (want != kind && (kind != CONFIG_SEC_REPOSITORY ||
+					     want != repo_kind))
+				continue;
+			const struct config_option_info *info =
+				schema_find(want, name);
+			bool own = find_option(s, name) != NULL;
+			if (!info || !config_has_option(cfg, s->name, name) ||
+			    neutral_value(cfg, s->name, info))
+				continue;
+			/* Once for a [DEFAULT] value, not once per section
+			 * inheriting it. */
+			if (!own && from_default[j])
+				continue;
+			if (!own)
+				from_default[j] = true;
+			char *msg = option_error(cfg,
+				config_line(cfg, s->name, name),
+				own ? s->name : "DEFAULT", name,
+				"not implemented in this version; ignored");
+			warn(msg);
+			free(msg);
+		}
+	}
 }
 
 static char *missing_option(const struct config *cfg, const char *section,
@@ -1435,6 +1620,14 @@ int config_validate(const struct config *cfg, const char *const *accounts,
 
 	if (check_types(cfg, warn, err_r) < 0)
 		return -1;
+	for (size_t i = 0; i < cfg->n_sections; i++) {
+		const char *name = cfg->sections[i]->name;
+		if (section_kind(name) == CONFIG_SEC_REPOSITORY &&
+		    repository_kind(cfg, name) == CONFIG_SEC_REPO_IMAP &&
+		    check_imap_tls(cfg, name, err_r) < 0)
+			return -1;
+	}
+	warn_unimplemented(cfg, warn);
 
 	unsigned acct_line = 0;
 	if (!accounts) {

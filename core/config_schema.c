@@ -68,19 +68,21 @@ const struct config_option_info config_options[] = {
 	    "all on the server (normally refused with a warning)."),
 	OPT(ACCOUNT, "utf8foldernames", BOOL, "no", false,
 	    "Show IMAP folder names as UTF-8 locally instead of modified "
-	    "UTF-7."),
+	    "UTF-7 (not implemented yet)."),
 	OPT(ACCOUNT, "presynchook", STRING, NULL, false,
-	    "Shell command run before each sync of the account."),
+	    "Shell command run before each sync of the account; when it "
+	    "fails, that sync is skipped."),
 	OPT(ACCOUNT, "postsynchook", STRING, NULL, false,
 	    "Shell command run after each sync of the account."),
-	OPT(ACCOUNT, "maxage", INT, NULL, false,
-	    "Only synchronise messages younger than this many days."),
+	OPT(ACCOUNT, "maxage", INT, "0", false,
+	    "Only synchronise messages younger than this many days; 0 is no "
+	    "limit (other values are not implemented yet)."),
 	OPT(ACCOUNT, "quick", INT, "0", false,
 	    "Number of quick syncs (new and removed messages only) between "
-	    "two full syncs."),
+	    "two full syncs (not implemented yet: 0 only)."),
 	OPT(ACCOUNT, "status_backend", STRING, "plain", false,
-	    "Format of the sync state files; plain is the 4.0-compatible "
-	    "text format."),
+	    "Format of the sync state files: plain, the 4.0-compatible text "
+	    "format, is the only one supported (sqlite is refused)."),
 
 	/* [Repository NAME], any type */
 	OPT(REPOSITORY, "type", STRING, NULL, true,
@@ -90,13 +92,13 @@ const struct config_option_info config_options[] = {
 	    "once in this repository."),
 	OPT(REPOSITORY, "readonly", BOOL, "no", false,
 	    "Never modify this repository, so changes flow only from it to "
-	    "the other side."),
+	    "the other side (not implemented yet)."),
 	OPT(REPOSITORY, "createfolders", BOOL, "yes", false,
 	    "Create in this repository folders that exist only on the other "
-	    "side."),
+	    "side (not implemented yet: always yes)."),
 	OPT(REPOSITORY, "sync_deletes", BOOL, "yes", false,
 	    "Propagate deletions made in this repository to the other "
-	    "side."),
+	    "side (not implemented yet: always yes)."),
 
 	/* [Repository NAME], type = Maildir */
 	OPT(REPO_MAILDIR, "localfolders", PATH, NULL, true,
@@ -134,13 +136,17 @@ const struct config_option_info config_options[] = {
 	    "Accepted SHA fingerprints of the server certificate, "
 	    "comma-separated."),
 	OPT(REPO_IMAP, "sslclientcert", PATH, NULL, false,
-	    "Client certificate presented to the server."),
+	    "Client certificate (PEM) presented to the server; needs "
+	    "sslclientkey."),
 	OPT(REPO_IMAP, "sslclientkey", PATH, NULL, false,
-	    "Private key of the client certificate."),
-	OPT(REPO_IMAP, "tls_level", STRING, NULL, false,
-	    "Named TLS security level restricting protocols and ciphers."),
+	    "Unencrypted private key (PEM) of sslclientcert."),
+	OPT(REPO_IMAP, "tls_level", STRING, "tls_secure", false,
+	    "Oldest TLS version and weakest ciphers accepted: tls_secure "
+	    "(TLS 1.2 and newer), tls_no_ssl or tls_compat (TLS 1.0 and "
+	    "newer)."),
 	OPT(REPO_IMAP, "ssl_version", STRING, NULL, false,
-	    "Exact TLS protocol version to use."),
+	    "Exact TLS protocol version to use: tls1, tls1_1, tls1_2 or "
+	    "tls1_3."),
 	OPT(REPO_IMAP, "auth_mechanisms", LIST, "CRAM-MD5,PLAIN,LOGIN", false,
 	    "SASL mechanisms to try, in order of preference."),
 	OPT(REPO_IMAP, "remoteuser", STRING, NULL, false,
@@ -179,17 +185,20 @@ const struct config_option_info config_options[] = {
 	    "or filtered out."),
 	OPT(REPO_IMAP, "foldersort", PYEXPR, NULL, false,
 	    "Python comparison function ordering the folders."),
-	OPT(REPO_IMAP, "idlefolders", PYEXPR, NULL, false,
-	    "Python list of folders watched with IDLE between syncs."),
+	OPT(REPO_IMAP, "idlefolders", PYEXPR, "[]", false,
+	    "Python list of folders watched with IDLE between syncs (not "
+	    "implemented yet: [] only)."),
 	OPT(REPO_IMAP, "subscribedonly", BOOL, "no", false,
-	    "Synchronise only the folders the user is subscribed to."),
+	    "Synchronise only the folders the user is subscribed to (not "
+	    "implemented yet)."),
 	OPT(REPO_IMAP, "socktimeout", INT, NULL, false,
 	    "Network timeout in seconds for this repository; overrides "
 	    "[general] socktimeout."),
 
 	/* [ui.<UI NAME>]: ui.Curses.Blinkenlights and ui.Tk.Blinkenlights */
 	OPT(UI, "loglines", INT, "5", false,
-	    "Number of log lines shown under the account lights."),
+	    "Number of log lines shown above the account lights (the Tk "
+	    "default; Curses uses every free row when it is unset)."),
 	OPT(UI, "bufferlines", INT, "500", false,
 	    "Number of log lines kept for scrolling back and redrawing."),
 	OPT(UI, "showlog", BOOL, "no", false,

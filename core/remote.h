@@ -14,7 +14,9 @@ struct remote_repo {
 	char *section;
 	char *account;
 	char *host, *user, *tunnel, *cafile, *reference, *passfile;
+	char *client_cert, *client_key;	/* sslclientcert, sslclientkey */
 	const char *pass;	/* remotepass, owned by the config */
+	char *evalpass;		/* remotepasseval's value (secret) */
 	char **fingerprints, **mechanisms;
 	int prompts;		/* passwords asked from the UI so far */
 };
@@ -25,6 +27,14 @@ struct remote_repo {
 int remote_repo_init(struct remote_repo *r, const struct config *cfg,
 		     const char *account, const char *repo, char **err_r);
 void remote_repo_release(struct remote_repo *r);
+
+/* Start-up checks that need more than the configuration text: for every
+ * IMAP repository the given accounts use (both sides), the client
+ * certificate and key must be readable and belong together.  Run after
+ * config_validate, before anything connects.  Returns 0, or -1 with
+ * *err_r (malloc'd, "<file>:<line>: [<section>] <option>: ..."). */
+int remote_preflight(const struct config *cfg, const char *const *accounts,
+		     char **err_r);
 
 /* Connect and log in, asking the UI again (with the server's complaint)
  * when the server rejects the password, up to three times.  Returns 0 with

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* TLS client side over OpenSSL: context setup, handshake with SNI, chain,
- * host-name and fingerprint verification, and record I/O. */
+/* TLS client side over OpenSSL: context setup (protocol versions, client
+ * certificate), handshake with SNI, chain, host-name and fingerprint
+ * verification, and record I/O. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -17,6 +20,7 @@
 struct tls_ctx {
 	SSL_CTX *ssl_ctx;
 	char **pins;		/* normalised hex, NULL-terminated, or NULL */
+	const char *accepts;	/* the protocols allowed, for messages */
 };
 
 struct tls_conn {
@@ -74,25 +78,258 @@ static int verify_cb(int preverify_ok, X509_STORE_CTX *store)
 	return 1;
 }
 
-int tls_ctx_new(const char *cafile, const char *const *fingerprints,
-		struct tls_ctx **ctx_r, char **err_r)
+static const struct {
+	const char *name;
+	enum tls_level level;
+} level_names[] = {
+	{ "tls_secure", TLS_LEVEL_SECURE },
+	{ "tls_no_ssl", TLS_LEVEL_NO_SSL },
+	{ "tls_compat", TLS_LEVEL_COMPAT },
+};
+
+static const struct {
+	const char *name;
+	enum tls_version version;
+	int proto;		/* OpenSSL's number */
+	const char *only;	/* for messages */
+} version_names[] = {
+	{ "tls1", TLS_VERSION_1_0, TLS1_VERSION,
+	  "only TLS 1.0 (ssl_version = tls1)" },
+	{ "tls1_1", TLS_VERSION_1_1, TLS1_1_VERSION,
+	  "only TLS 1.1 (ssl_version = tls1_1)" },
+	{ "tls1_2", TLS_VERSION_1_2, TLS1_2_VERSION,
+	  "only TLS 1.2 (ssl_version = tls1_2)" },
+	{ "tls1_3", TLS_VERSION_1_3, TLS1_3_VERSION,
+	  "only TLS 1.3 (ssl_version = tls1_3)" },
+};
+
+int tls_level_parse(const char *name, enum tls_level *level_r)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(level_names); i++) {
+		if (strcmp(name, level_names[i].name) == 0) {
+			*level_r = level_names[i].level;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int tls_version_parse(const char *name, enum tls_version *version_r)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(version_names); i++) {
+		if (strcmp(name, version_names[i].name) == 0) {
+			*version_r = version_names[i].version;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *tls_level_version_conflict(enum tls_level level,
+				       enum tls_version version)
+{
+	if (level == TLS_LEVEL_SECURE &&
+	    (version == TLS_VERSION_1_0 || version == TLS_VERSION_1_1))
+		return "tls_level tls_secure allows only TLS 1.2 and newer";
+	return NULL;
+}
+
+/* PEM passphrase callback: never prompt (a worker thread has no
+ * terminal to ask on); just note that a passphrase was wanted. */
+static int refuse_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	*(bool *)arg = true;
+	return -1;
+}
+
+/* Whether `path` can be opened for reading; else *err_r says why. */
+static int readable(const char *what, const char *path, char **err_r)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		*err_r = sys_errmsg("cannot read %s \"%s\"", what, path);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Load the client certificate (with its chain) and key into `sctx`,
+ * making sure they belong together.  *key_at_fault_r as for
+ * tls_check_client_cert. */
+static int load_client_cert(SSL_CTX *sctx, const char *cert, const char *key,
+			    bool *key_at_fault_r, char **err_r)
+{
+	EVP_PKEY *pkey = NULL;
+	BIO *bio = NULL;
+	bool wanted_passphrase = false;
+	int ret = -1;
+
+	*key_at_fault_r = false;
+	ERR_clear_error();
+	if (readable("sslclientcert", cert, err_r) < 0)
+		return -1;
+	if (!SSL_CTX_use_certificate_chain_file(sctx, cert)) {
+		char *e = ssl_errors("unknown error");
+		*err_r = xasprintf("sslclientcert \"%s\" is not a usable PEM "
+				   "certificate: %s", cert, e);
+		free(e);
+		return -1;
+	}
+	*key_at_fault_r = true;
+	if (readable("sslclientkey", key, err_r) < 0)
+		return -1;
+	bio = BIO_new_file(key, "r");
+	if (bio)
+		pkey = PEM_read_bio_PrivateKey(bio, NULL, refuse_passphrase,
+					       &wanted_passphrase);
+	if (!pkey) {
+		char *e = ssl_errors("unknown error");
+		if (wanted_passphrase)
+			*err_r = xasprintf("sslclientkey \"%s\" is protected "
+					   "by a passphrase, which this "
+					   "version cannot ask for; use an "
+					   "unencrypted copy (mode 0600)",
+					   key);
+		else
+			*err_r = xasprintf("sslclientkey \"%s\" is not a "
+					   "usable PEM private key: %s", key,
+					   e);
+		free(e);
+		goto out;
+	}
+	ERR_clear_error();
+	X509 *x = SSL_CTX_get0_certificate(sctx);
+	if (!x || !X509_check_private_key(x, pkey)) {
+		ERR_clear_error();
+		*err_r = xasprintf("sslclientkey \"%s\" is not the private key "
+				   "of sslclientcert \"%s\"", key, cert);
+		goto out;
+	}
+	if (!SSL_CTX_use_PrivateKey(sctx, pkey)) {
+		char *e = ssl_errors("unknown error");
+		*err_r = xasprintf("cannot use sslclientkey \"%s\": %s", key,
+				   e);
+		free(e);
+		goto out;
+	}
+	ret = 0;
+out:
+	EVP_PKEY_free(pkey);
+	BIO_free(bio);
+	ERR_clear_error();
+	return ret;
+}
+
+int tls_check_client_cert(const char *cert, const char *key,
+			  bool *key_at_fault_r, char **err_r)
+{
+	ERR_clear_error();
+	SSL_CTX *sctx = SSL_CTX_new(TLS_client_method());
+	if (!sctx) {
+		char *e = ssl_errors("unknown error");
+		*err_r = xasprintf("cannot create a TLS context: %s", e);
+		free(e);
+		*key_at_fault_r = false;
+		return -1;
+	}
+	int r = load_client_cert(sctx, cert, key, key_at_fault_r, err_r);
+	SSL_CTX_free(sctx);
+	return r;
+}
+
+/* Protocol range, security level and ciphers for `o`; fills
+ * ctx->accepts. */
+static int set_protocols(struct tls_ctx *ctx, const struct tls_options *o,
+			 char **err_r)
+{
+	SSL_CTX *sctx = ctx->ssl_ctx;
+	const char *why = tls_level_version_conflict(o->level, o->version);
+	int min = TLS1_2_VERSION, max = 0;
+	bool legacy = false;		/* TLS 1.0/1.1 handshakes possible */
+	const char *ciphers = NULL;
+
+	if (why) {
+		*err_r = xasprintf("ssl_version cannot be used: %s", why);
+		return -1;
+	}
+	switch (o->level) {
+	case TLS_LEVEL_DEFAULT:
+	case TLS_LEVEL_SECURE:
+		ctx->accepts = "TLS 1.2 or newer";
+		break;
+	case TLS_LEVEL_NO_SSL:
+		min = TLS1_VERSION;
+		legacy = true;
+		ciphers = "DEFAULT:!aNULL:!eNULL:!EXP:!LOW:!RC4:!DES:!3DES:"
+			  "!MD5:!PSK:!SRP";
+		ctx->accepts = "TLS 1.0 or newer (tls_level = tls_no_ssl)";
+		break;
+	case TLS_LEVEL_COMPAT:
+		min = TLS1_VERSION;
+		legacy = true;
+		ciphers = "ALL:!aNULL:!eNULL";
+		ctx->accepts = "TLS 1.0 or newer (tls_level = tls_compat)";
+		break;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(version_names); i++) {
+		if (version_names[i].version != o->version)
+			continue;
+		min = max = version_names[i].proto;
+		ctx->accepts = version_names[i].only;
+		if (max < TLS1_2_VERSION)
+			legacy = true;
+	}
+	if (!SSL_CTX_set_min_proto_version(sctx, min) ||
+	    !SSL_CTX_set_max_proto_version(sctx, max))
+		goto fail;
+	/* OpenSSL 3 rates the MD5/SHA-1 signatures every TLS 1.0 and 1.1
+	 * handshake uses below security level 1, so those versions only
+	 * work at level 0: set it only where the user asked for them. */
+	if (legacy)
+		SSL_CTX_set_security_level(sctx, 0);
+	if (ciphers && !SSL_CTX_set_cipher_list(sctx, ciphers))
+		goto fail;
+	return 0;
+fail:;
+	char *e = ssl_errors("unknown error");
+	*err_r = xasprintf("cannot set the TLS protocol versions: %s", e);
+	free(e);
+	return -1;
+}
+
+int tls_ctx_new_opts(const struct tls_options *o, struct tls_ctx **ctx_r,
+		     char **err_r)
 {
 	struct tls_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	const char *cafile = o->cafile;
 	size_t n = 0;
 
-	if (fingerprints)
-		while (fingerprints[n])
+	if (o->fingerprints)
+		while (o->fingerprints[n])
 			n++;
 	if (n) {
 		ctx->pins = xcalloc(n + 1, sizeof(char *));
 		for (size_t i = 0; i < n; i++) {
-			ctx->pins[i] = tls_normalize_fingerprint(fingerprints[i]);
+			ctx->pins[i] = tls_normalize_fingerprint(o->fingerprints[i]);
 			if (!ctx->pins[i]) {
 				*err_r = xasprintf("invalid cert_fingerprint \"%s\": expected a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) fingerprint",
-						   fingerprints[i]);
+						   o->fingerprints[i]);
 				goto fail;
 			}
 		}
+	}
+	if (!o->client_cert != !o->client_key) {
+		*err_r = xasprintf("%s is set but %s is not: a client "
+				   "certificate needs both",
+				   o->client_cert ? "sslclientcert"
+						  : "sslclientkey",
+				   o->client_cert ? "sslclientkey"
+						  : "sslclientcert");
+		goto fail;
 	}
 
 	ERR_clear_error();
@@ -103,7 +340,8 @@ int tls_ctx_new(const char *cafile, const char *const *fingerprints,
 		free(e);
 		goto fail;
 	}
-	SSL_CTX_set_min_proto_version(ctx->ssl_ctx, TLS1_2_VERSION);
+	if (set_protocols(ctx, o, err_r) < 0)
+		goto fail;
 	SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_PEER, verify_cb);
 	SSL_CTX_set_mode(ctx->ssl_ctx, SSL_MODE_AUTO_RETRY);
 	if (!cafile || strcmp(cafile, "OS-DEFAULT") == 0) {
@@ -120,11 +358,27 @@ int tls_ctx_new(const char *cafile, const char *const *fingerprints,
 		free(e);
 		goto fail;
 	}
+	if (o->client_cert) {
+		bool key_fault;
+		if (load_client_cert(ctx->ssl_ctx, o->client_cert,
+				     o->client_key, &key_fault, err_r) < 0)
+			goto fail;
+	}
 	*ctx_r = ctx;
 	return 0;
 fail:
 	tls_ctx_free(&ctx);
 	return -1;
+}
+
+int tls_ctx_new(const char *cafile, const char *const *fingerprints,
+		struct tls_ctx **ctx_r, char **err_r)
+{
+	struct tls_options o = {
+		.cafile = cafile,
+		.fingerprints = fingerprints,
+	};
+	return tls_ctx_new_opts(&o, ctx_r, err_r);
 }
 
 void tls_ctx_free(struct tls_ctx **pctx)
@@ -249,7 +503,12 @@ int tls_connect(struct tls_ctx *ctx, int fd, const char *host,
 	r = SSL_connect(ssl);
 	if (r != 1) {
 		char *what = xasprintf("TLS handshake with %s failed", host);
-		*err_r = io_error(ssl, r, what);
+		char *why = io_error(ssl, r, what);
+		/* A protocol-version refusal reads like line noise; say
+		 * what this side was willing to speak. */
+		*err_r = xasprintf("%s (this client accepts %s)", why,
+				   ctx->accepts);
+		free(why);
 		free(what);
 		SSL_free(ssl);
 		return -1;

@@ -15,6 +15,7 @@
 #include "imap/conn.h"
 #include "imap/parser.h"
 #include "imap/utf7.h"
+#include "profile.h"
 #include "tls.h"
 #include "ui.h"
 #include "util.h"
@@ -394,8 +395,10 @@ static int write_or_fail(struct imap_client *c, const void *data, size_t len,
 			 char **err_r)
 {
 	char *err = NULL;
-	if (imap_conn_write(c->conn, data, len, &err) == 0)
+	if (imap_conn_write(c->conn, data, len, &err) == 0) {
+		profile_count("IMAP bytes sent", len);
 		return 0;
+	}
 	/* A server that hangs up in the middle of pipelined commands may
 	 * have answered the earlier ones first: keep reading those.  Not
 	 * over TLS, where OpenSSL allows no I/O after a fatal error. */
@@ -639,6 +642,7 @@ static int read_response(struct imap_client *c,
 					   c->bye_text ? c->bye_text : "");
 		c->in_pos = 0;
 		c->in_len = (size_t)n;
+		profile_count("IMAP bytes received", (unsigned long long)n);
 	}
 }
 
@@ -1249,8 +1253,15 @@ int imap_client_open(const struct imap_settings *s, const char *auth_errtext,
 		if (s->tls) {
 			c->tls = s->tls;
 		} else {
-			if (tls_ctx_new(s->cafile, s->fingerprints, &c->tls,
-					&err) < 0) {
+			struct tls_options to = {
+				.cafile = s->cafile,
+				.fingerprints = s->fingerprints,
+				.client_cert = s->client_cert,
+				.client_key = s->client_key,
+				.level = s->tls_level,
+				.version = s->tls_version,
+			};
+			if (tls_ctx_new_opts(&to, &c->tls, &err) < 0) {
 				*err_r = xasprintf("IMAP server %s:%d: %s",
 						   c->host, c->port, err);
 				free(err);
@@ -1377,6 +1388,7 @@ struct list_collect {
 	struct imap_folder *v;
 	size_t n, cap;
 	bool bad;
+	int kind;		/* IMAP_UNTAGGED_LIST or _LSUB */
 };
 
 static void list_untagged(struct imap_client *c, struct cmd *cmd,
@@ -1385,7 +1397,7 @@ static void list_untagged(struct imap_client *c, struct cmd *cmd,
 	struct list_collect *lc = cmd->arg;
 	struct imap_list_info li;
 	(void)c;
-	if (r->kind != IMAP_UNTAGGED_LIST)
+	if ((int)r->kind != lc->kind)
 		return;
 	if (imap_response_list(r, &li) < 0 || memchr(li.name, 0, li.name_len)) {
 		lc->bad = true;
@@ -1429,32 +1441,52 @@ void imap_folders_free(struct imap_folder **folders, size_t n)
 	*folders = NULL;
 }
 
-int imap_client_list(struct imap_client *c, const char *reference,
-		     const char *pattern, struct imap_folder **folders_r,
-		     size_t *n_r, char **err_r)
+/* LIST or LSUB (`verb`), answered by untagged responses of `kind`. */
+static int list_folders(struct imap_client *c, const char *verb, int kind,
+			const char *reference, const char *pattern,
+			struct imap_folder **folders_r, size_t *n_r,
+			char **err_r)
 {
-	struct list_collect lc = { 0 };
+	struct list_collect lc = { .kind = kind };
 	struct cmd *cmd = cmd_new(c);
 
 	if (!reference)
 		reference = c->s->reference ? c->s->reference : "";
-	cmd_add(cmd, " LIST ");
+	cmd_add(cmd, " ");
+	cmd_add(cmd, verb);
+	cmd_add(cmd, " ");
 	cmd_add_astring(c, cmd, reference, NULL);
 	cmd_add(cmd, " ");
 	cmd_add_astring(c, cmd, pattern, NULL);
 	cmd->untagged = list_untagged;
 	cmd->arg = &lc;
-	if (run_simple(c, cmd, "LIST", err_r) < 0) {
+	if (run_simple(c, cmd, verb, err_r) < 0) {
 		imap_folders_free(&lc.v, lc.n);
 		return -1;
 	}
 	if (lc.bad) {
 		imap_folders_free(&lc.v, lc.n);
-		return client_fail(c, err_r, "malformed LIST response");
+		return client_fail(c, err_r, "malformed %s response", verb);
 	}
 	*folders_r = lc.v;
 	*n_r = lc.n;
 	return 0;
+}
+
+int imap_client_list(struct imap_client *c, const char *reference,
+		     const char *pattern, struct imap_folder **folders_r,
+		     size_t *n_r, char **err_r)
+{
+	return list_folders(c, "LIST", IMAP_UNTAGGED_LIST, reference, pattern,
+			    folders_r, n_r, err_r);
+}
+
+int imap_client_lsub(struct imap_client *c, const char *reference,
+		     const char *pattern, struct imap_folder **folders_r,
+		     size_t *n_r, char **err_r)
+{
+	return list_folders(c, "LSUB", IMAP_UNTAGGED_LSUB, reference, pattern,
+			    folders_r, n_r, err_r);
 }
 
 int imap_client_delimiter(struct imap_client *c, char *delim_r, char **err_r)

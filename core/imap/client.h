@@ -10,7 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct tls_ctx;
+#include "tls.h"
+
 struct imap_client;
 
 enum imap_starttls {
@@ -50,9 +51,13 @@ struct imap_settings {
 			    char **err_r);
 	void *password_arg;
 	/* Optional TLS context shared by the repository's connections; when
-	 * NULL and TLS is needed, the client makes its own from cafile and
-	 * fingerprints. */
+	 * NULL and TLS is needed, the client makes its own from cafile,
+	 * fingerprints and the four settings below. */
 	struct tls_ctx *tls;
+	const char *client_cert;	/* sslclientcert (PEM) or NULL */
+	const char *client_key;		/* sslclientkey (PEM) or NULL */
+	enum tls_level tls_level;	/* tls_level; 0 = TLS 1.2 or newer */
+	enum tls_version tls_version;	/* ssl_version; 0 = any allowed */
 };
 
 /* Results of imap_client_open and commands. */
@@ -113,6 +118,13 @@ int imap_client_list(struct imap_client *c, const char *reference,
 		     const char *pattern, struct imap_folder **folders_r,
 		     size_t *n_r, char **err_r);
 void imap_folders_free(struct imap_folder **folders, size_t n);
+
+/* LSUB <reference> <pattern>: the subscribed folders, as
+ * imap_client_list (the flags are those LSUB reports: \Noselect there
+ * means "not subscribed itself, but has subscribed children"). */
+int imap_client_lsub(struct imap_client *c, const char *reference,
+		     const char *pattern, struct imap_folder **folders_r,
+		     size_t *n_r, char **err_r);
 
 /* The hierarchy delimiter: LIST <reference> "" (0 = flat).  Cached after
  * the first call.  0 or -1 with *err_r. */

@@ -303,6 +303,8 @@ static int run_pool(struct imap_pool *pool, int threads, int iterations,
  *   noop                     NOOP
  *   status MBOX              STATUS messages=N recent=N uidnext=N
  *                            uidvalidity=N unseen=N
+ *   lsub PATTERN             LSUB name noselect=0|1 per subscribed folder
+ *                            (LSUB "" PATTERN), then LSUBS n
  *   pause                    PAUSED, then waits for a line on stdin
  *   pool-new MAX PROBE       POOL-NEW (PROBE: always, never or seconds)
  *   pool-run THREADS ITERATIONS MBOX
@@ -505,6 +507,16 @@ static int run_script(struct imap_client *c, const struct imap_settings *s,
 				printf("STATUS\tmessages=%u\trecent=%u\tuidnext=%u\tuidvalidity=%u\tunseen=%u\n",
 				       st.messages, st.recent, st.uidnext,
 				       st.uidvalidity, st.unseen);
+		} else if (strcmp(cmd, "lsub") == 0 && argc == 2) {
+			struct imap_folder *subs = NULL;
+			size_t n = 0;
+			r = imap_client_lsub(c, NULL, argv[1], &subs, &n, &err);
+			for (size_t i = 0; r == 0 && i < n; i++)
+				printf("LSUB\t%s\tnoselect=%d\n", subs[i].name,
+				       !!(subs[i].flags & IMAP_FOLDER_NOSELECT));
+			if (r == 0)
+				printf("LSUBS\t%zu\n", n);
+			imap_folders_free(&subs, n);
 		} else if (strcmp(cmd, "pause") == 0) {
 			char buf[64];
 			printf("PAUSED\n");
