@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* -P profile mode: per-thread wall and CPU time summaries written to files
- * named as 4.0 names its per-thread profiles. */
+/* -P profile mode: per-thread summaries (wall and CPU time per phase,
+ * counters) written to files named as 4.0 names its per-thread
+ * profiles. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +16,39 @@
 #include "profile.h"
 #include "util.h"
 
+struct prof_entry {
+	char *name;
+	bool is_phase;
+	unsigned long long calls;	/* phases: times ended; counters: sum */
+	double wall, cpu;
+};
+
+struct prof_thread {
+	struct prof_entry *v;
+	size_t n, cap;
+};
+
 static char *profile_dir;		/* set once, before any thread */
 static _Thread_local struct timespec thread_wall_start;
+static _Thread_local struct prof_thread *thread_data;
+static pthread_key_t data_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void data_free(void *p)
+{
+	struct prof_thread *d = p;
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->v[i].name);
+	free(d->v);
+	free(d);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&data_key, data_free);
+}
 
 int profile_start(const char *dir, char **err_r)
 {
@@ -24,10 +57,16 @@ int profile_start(const char *dir, char **err_r)
 		return -1;
 	}
 	profile_dir = xstrdup(dir);
+	pthread_once(&key_once, make_key);
 	fprintf(stderr, "WARNING: profile mode engaged;\n"
 		"Potentially large data will be created in %s\n", dir);
 	profile_thread_start();
 	return 0;
+}
+
+bool profile_enabled(void)
+{
+	return profile_dir != NULL;
 }
 
 void profile_thread_start(void)
@@ -38,6 +77,96 @@ void profile_thread_start(void)
 static double seconds(const struct timespec *ts)
 {
 	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
+/* The calling thread's entry `name`, created (in first-use order, so a
+ * file lists phases in the order the thread met them) when missing. */
+static struct prof_entry *entry(const char *name, bool is_phase)
+{
+	if (!thread_data) {
+		thread_data = xcalloc(1, sizeof(*thread_data));
+		/* Freed at thread exit if profile_thread_done never comes. */
+		pthread_setspecific(data_key, thread_data);
+	}
+	struct prof_thread *d = thread_data;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].is_phase == is_phase &&
+		    strcmp(d->v[i].name, name) == 0)
+			return &d->v[i];
+	if (d->n == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 16;
+		struct prof_entry *nv = xcalloc(d->cap, sizeof(*nv));
+		if (d->n)
+			memcpy(nv, d->v, d->n * sizeof(*nv));
+		free(d->v);
+		d->v = nv;
+	}
+	struct prof_entry *e = &d->v[d->n++];
+	*e = (struct prof_entry){ .name = xstrdup(name),
+				  .is_phase = is_phase };
+	return e;
+}
+
+void profile_begin(struct profile_mark *m)
+{
+	m->on = profile_dir != NULL;
+	if (!m->on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &m->wall);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &m->cpu);
+}
+
+void profile_end(const struct profile_mark *m, const char *phase)
+{
+	if (!m->on || !profile_dir)
+		return;
+	struct timespec wall, cpu;
+	clock_gettime(CLOCK_MONOTONIC, &wall);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	struct prof_entry *e = entry(phase, true);
+	e->calls++;
+	e->wall += seconds(&wall) - seconds(&m->wall);
+	e->cpu += seconds(&cpu) - seconds(&m->cpu);
+}
+
+void profile_count(const char *name, unsigned long long n)
+{
+	if (!profile_dir)
+		return;
+	entry(name, false)->calls += n;
+}
+
+static void write_profile(FILE *f, const char *thread_name, long tid,
+			  double wall, double cpu)
+{
+	fprintf(f, "OfflineIMAP thread profile, format 1\n"
+		"thread: %s\nthread id: %ld\n"
+		"wall seconds: %.6f\ncpu seconds: %.6f\n", thread_name, tid,
+		wall, cpu);
+	struct prof_thread *d = thread_data;
+	size_t phases = 0, counters = 0;
+	for (size_t i = 0; d && i < d->n; i++) {
+		if (d->v[i].is_phase)
+			phases++;
+		else
+			counters++;
+	}
+	if (phases) {
+		fprintf(f, "\n%-32s %8s %12s %12s\n", "phase", "calls",
+			"wall s", "cpu s");
+		for (size_t i = 0; i < d->n; i++)
+			if (d->v[i].is_phase)
+				fprintf(f, "%-32s %8llu %12.6f %12.6f\n",
+					d->v[i].name, d->v[i].calls,
+					d->v[i].wall, d->v[i].cpu);
+	}
+	if (counters) {
+		fprintf(f, "\n%-32s %12s\n", "counter", "value");
+		for (size_t i = 0; i < d->n; i++)
+			if (!d->v[i].is_phase)
+				fprintf(f, "%-32s %12llu\n", d->v[i].name,
+					d->v[i].calls);
+	}
 }
 
 void profile_thread_done(const char *thread_name)
@@ -57,10 +186,9 @@ void profile_thread_done(const char *thread_name)
 	char *path = xasprintf("%s/%ld_%s.prof", profile_dir, tid, safe);
 	FILE *f = fopen(path, "w");
 	if (f) {
-		fprintf(f, "thread: %s\nthread id: %ld\n"
-			"wall seconds: %.6f\ncpu seconds: %.6f\n", thread_name,
-			tid, seconds(&now) - seconds(&thread_wall_start),
-			seconds(&cpu));
+		write_profile(f, thread_name, tid,
+			      seconds(&now) - seconds(&thread_wall_start),
+			      seconds(&cpu));
 		if (fclose(f) != 0)
 			fprintf(stderr, "warning: cannot write %s: %s\n", path,
 				strerror(errno));
@@ -70,4 +198,7 @@ void profile_thread_done(const char *thread_name)
 	}
 	free(path);
 	free(safe);
+	data_free(thread_data);
+	thread_data = NULL;
+	pthread_setspecific(data_key, NULL);
 }

@@ -160,6 +160,27 @@ struct store_ops {
 	 * with keywords; Maildir: all letters).  The engine leaves the other
 	 * letters alone when comparing. */
 	unsigned (*storable_flags)(struct store_folder *f);
+
+	/* Turn message `uid` into a new local message: it stops carrying
+	 * that UID (Maildir: the file is renamed to a fresh name without
+	 * ",U="), so that the engine uploads it like mail written by a mail
+	 * reader.  Used for a file whose UID neither the status nor the
+	 * server knows (SPEC 9 row 11: e.g. copied from another account's
+	 * folder of the same name), which must be neither deleted nor taken
+	 * for the server message that happens to have that UID.  *uid_r gets
+	 * its new negative UID, *key_r (malloc'd) its struct store_msg key.
+	 * NULL for stores whose UIDs always come from the server. */
+	int (*forget_uid)(struct store_folder *f, long long uid,
+			  long long *uid_r, char **key_r, char **err_r);
+
+	/* ---- repository, later addition (NULL = not applicable) ---- */
+
+	/* Keep-alive while the account sleeps between cycles: send a NOOP on
+	 * every idle connection the store keeps open (holdconnectionopen),
+	 * one at a time and never on a connection another thread uses;
+	 * connections that fail are dropped and reopened on demand.  NULL
+	 * for stores without connections. */
+	void (*keepalive)(struct store *st);
 };
 
 /* Every store starts with this header; backends embed it first. */

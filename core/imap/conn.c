@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "imap/conn.h"
+#include "signals.h"
 #include "tls.h"
 #include "ui.h"
 #include "util.h"
@@ -199,7 +200,10 @@ int imap_conn_tunnel(const char *command, int timeout,
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-	r = posix_spawn(&c->pid, "/bin/sh", &fa, NULL, argv, environ);
+	posix_spawnattr_t sa;
+	signals_spawnattr_init(&sa);	/* no blocked signals in the child */
+	r = posix_spawn(&c->pid, "/bin/sh", &fa, &sa, argv, environ);
+	posix_spawnattr_destroy(&sa);
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0) {
 		c->pid = 0;

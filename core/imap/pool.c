@@ -156,6 +156,14 @@ int imap_pool_acquire(struct imap_pool *p, struct imap_client **c_r,
 	pthread_t self = pthread_self();
 
 	pthread_mutex_lock(&p->lock);
+	/* -d thread shows the wait (logged without our lock held). */
+	if (p->n_assigned >= p->max && ui_debug_enabled(OI_DEBUG_THREAD)) {
+		unsigned busy = p->n_assigned;
+		pthread_mutex_unlock(&p->lock);
+		ui_debug(OI_DEBUG_THREAD, "repository %s: waiting for a free "
+			 "connection (%u in use)", p->name, busy);
+		pthread_mutex_lock(&p->lock);
+	}
 	while (p->n_assigned >= p->max)
 		pthread_cond_wait(&p->cond, &p->lock);
 	p->n_assigned++;

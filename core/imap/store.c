@@ -212,6 +212,11 @@ static void imap_end_cycle(struct store *st)
 		imap_pool_drop(s->pool);
 }
 
+static void imap_keepalive(struct store *st)
+{
+	imap_pool_keepalive(istore(st)->pool, NULL);
+}
+
 static void imap_store_free(struct store **pst)
 {
 	struct imap_store *s = istore(*pst);
@@ -477,7 +482,12 @@ static int imap_save(struct store_folder *pf, long long uid,
 		return imap_client_alive(f->c) ? STORE_EMSG : STORE_EACCOUNT;
 	}
 	free(header);
-	if (m.uid && (!m.uidvalidity || m.uidvalidity == f->mb.uidvalidity)) {
+	/* An APPENDUID code counts only from a server that announces
+	 * UIDPLUS (RFC 4315): without the capability the server promises
+	 * nothing about what the numbers mean, and the search below finds
+	 * the message by its mark anyway. */
+	if (m.uid && imap_client_has_cap(f->c, "UIDPLUS") &&
+	    (!m.uidvalidity || m.uidvalidity == f->mb.uidvalidity)) {
 		*uid_r = m.uid;
 	} else if (token) {
 		/* No UIDPLUS: find it by its mark, once more after a NOOP
@@ -491,12 +501,40 @@ static int imap_save(struct store_folder *pf, long long uid,
 		if (r != STORE_OK)
 			return r;
 	}
-	if (*uid_r > 0) {
+	if (*uid_r > 0 && !store_msglist_find(&f->known, *uid_r)) {
 		struct store_msg k = { .uid = *uid_r, .flags = flags };
+		/* A new UID is the highest: this stays sorted. */
 		store_msglist_add(&f->known, &k);
-		store_msglist_sort(&f->known);
+		if (f->known.n > 1 &&
+		    f->known.v[f->known.n - 2].uid > k.uid)
+			store_msglist_sort(&f->known);
 	}
 	return STORE_OK;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Drop the k UIDs of v (sorted here) from the known list in one pass:
+ * deleting many messages must not cost a pass per message. */
+static void forget_known(struct imap_sfolder *f, uint32_t *v, size_t k)
+{
+	size_t j = 0;
+	if (!k)
+		return;
+	qsort(v, k, sizeof(*v), cmp_u32);
+	for (size_t i = 0; i < f->known.n; i++) {
+		uint32_t u = (uint32_t)f->known.v[i].uid;
+		if (bsearch(&u, v, k, sizeof(*v), cmp_u32)) {
+			free(f->known.v[i].key);
+			continue;
+		}
+		f->known.v[j++] = f->known.v[i];
+	}
+	f->known.n = j;
 }
 
 /* The listed UIDs this folder knows, as the client wants them. */
@@ -579,8 +617,7 @@ static int imap_delete_msgs(struct store_folder *pf, const long long *uids,
 	} else {
 		if (k)
 			fsutil_checkpoint("IMAP delete");
-		for (size_t i = 0; i < k; i++)
-			store_msglist_remove(&f->known, v[i]);
+		forget_known(f, v, k);
 	}
 	free(v);
 	return r;
@@ -614,6 +651,8 @@ static const struct store_ops imap_store_ops = {
 	.remove_flags = imap_remove_flags,
 	.delete_msgs = imap_delete_msgs,
 	.storable_flags = imap_storable_flags,
+	.forget_uid = NULL,	/* UIDs always come from the server */
+	.keepalive = imap_keepalive,
 };
 
 struct store *imap_store_new(const struct config *cfg, const char *account,
