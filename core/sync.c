@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The two-way sync of one folder pair (SPEC 4.3-4.4), written once for every
- * kind of store.  Order of the calls, as in 4.0:
- *   pre-pass   UIDs in L that vanished from R are deleted from L and S;
+ * kind of store.  Order of the calls, as in 4.0 (the pre-pass and call A
+ * only when the status existed, i.e. not on a folder's first sync):
+ *   pre-pass   UIDs in L and S that vanished from R are deleted from L
+ *              and S;
  *   call A     L into S, applying to [R, S]: uploads, local deletions and
  *              local flag changes reach the server;
  *   call B     R into L, applying to [L, S]: downloads, server deletions,
@@ -11,8 +13,32 @@
  * never uploaded again (row 6); an upload whose UID was not learned keeps
  * the local copy (row 5); an upload interrupted by a crash is found again by
  * its token before anything is uploaded twice (8.4); a local folder that
- * lost all its messages does not empty the server (row 7); read-only server
- * folders keep local data (row 4). */
+ * lost all its messages does not empty the server (row 7: the whole folder
+ * is skipped, checked before anything changes); read-only server folders
+ * keep local data (row 4).  A first sync always leaves a status file, even
+ * an empty one, so that the next sync uploads new local messages.
+ *
+ * FMD5 scope (row 11).  A file's ",U=" is trusted as "this is the server's
+ * message U" only when the status recorded U, i.e. when this program put
+ * it there.  So in the outcome table of SPEC 4.8:
+ *   - "L, S, no R" (deleted on the server): the local copy is deleted, as
+ *     in 4.0 (pre-pass);
+ *   - "L, no S, no R" (4.0: deleted by the pre-pass, or on a first sync by
+ *     pass 3 of call B): the UID is one the status never saw, e.g. a file
+ *     copied from another account's folder of the same name, or a download
+ *     whose status record a crash lost while the server deleted the
+ *     message.  It is never deleted: the store forgets its UID
+ *     (forget_uid) and it is uploaded like any new local message.  On a
+ *     first sync it is left alone, like a message without a UID, and
+ *     uploaded by the next sync;
+ *   - "L, no S, R" is adopted (row 6), taking R's flags as the first sync
+ *     does;
+ *   - call C records only messages the server has, so a file left alone
+ *     never enters the status under a UID that is not the server's.
+ * A message marked \Deleted on the server that neither L nor S has is not
+ * downloaded: it is on its way out (another client's deletion, or one of
+ * ours made with expunge = no, SPEC 4.10), and downloading it would bring
+ * a locally deleted message back as a trashed one on every sync. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +134,54 @@ static void uidvec_release(struct uidvec *u)
 	u->n = u->cap = 0;
 }
 
+/* The message lists stay sorted through every change without sorting
+ * them again each time: a folder of n messages must not cost n^2 when
+ * thousands of messages arrive or go in one sync. */
+
+/* Insert m (its UID not yet in l) at its place: O(1) at the end, where
+ * downloads and uploads put their new, highest UIDs. */
+static void msglist_insert(struct store_msglist *l, const struct store_msg *m)
+{
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->v[mid].uid < m->uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	store_msglist_add(l, m);
+	if (lo < l->n - 1) {
+		memmove(l->v + lo + 1, l->v + lo,
+			(l->n - 1 - lo) * sizeof(*l->v));
+		l->v[lo] = *m;
+	}
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+/* Remove every UID of u from l in one pass (u gets sorted). */
+static void msglist_remove_all(struct store_msglist *l, struct uidvec *u)
+{
+	size_t j = 0;
+	if (!u->n)
+		return;
+	qsort(u->v, u->n, sizeof(*u->v), cmp_ll);
+	for (size_t i = 0; i < l->n; i++) {
+		if (bsearch(&l->v[i].uid, u->v, u->n, sizeof(*u->v),
+			    cmp_ll)) {
+			free(l->v[i].key);
+			continue;
+		}
+		l->v[j++] = l->v[i];
+	}
+	l->n = j;
+}
+
 /* ---- status bookkeeping (S is a message list plus its journal) --------- */
 
 static int status_put(struct sync_ctx *c, long long uid, unsigned flags,
@@ -120,18 +194,21 @@ static int status_put(struct sync_ctx *c, long long uid, unsigned flags,
 		m->flags = flags;
 	} else {
 		struct store_msg n = { .uid = uid, .flags = flags };
-		store_msglist_add(&c->sl, &n);
-		store_msglist_sort(&c->sl);
+		msglist_insert(&c->sl, &n);
 	}
 	return status_add(c->st, (uint32_t)uid, flags, err_r);
 }
 
-static int status_drop(struct sync_ctx *c, long long uid, char **err_r)
+/* Forget the listed UIDs in S (those it has).  0 or -1 with *err_r. */
+static int status_drop_all(struct sync_ctx *c, struct uidvec *uids,
+			   char **err_r)
 {
-	if (!store_msglist_find(&c->sl, uid))
-		return 0;
-	store_msglist_remove(&c->sl, uid);
-	return status_delete(c->st, (uint32_t)uid, err_r);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < uids->n; i++)
+		if (store_msglist_find(&c->sl, uids->v[i]))
+			r = status_delete(c->st, (uint32_t)uids->v[i], err_r);
+	msglist_remove_all(&c->sl, uids);
+	return r;
 }
 
 /* ---- deletions -------------------------------------------------------- */
@@ -144,13 +221,14 @@ static int delete_local(struct sync_ctx *c, struct uidvec *uids, char **err_r)
 	int r = c->lf->store->ops->delete_msgs(c->lf, uids->v, uids->n, err_r);
 	if (r != STORE_OK)
 		return r;
-	for (size_t i = 0; i < uids->n; i++)
-		store_msglist_remove(&c->ll, uids->v[i]);
 	c->stats->deleted_local += uids->n;
+	msglist_remove_all(&c->ll, uids);
 	return 0;
 }
 
-/* Pre-pass (4.3 step 9.1): UIDs in L not in R were deleted on the server. */
+/* Pre-pass (4.3 step 9.1): UIDs in L and S but not in R were deleted on
+ * the server.  A UID the status does not know is not the server's to
+ * delete (row 11, see the top of this file). */
 static int prepass_remote_deletions(struct sync_ctx *c, char **err_r)
 {
 	struct uidvec gone = { 0 };
@@ -158,7 +236,8 @@ static int prepass_remote_deletions(struct sync_ctx *c, char **err_r)
 
 	for (size_t i = 0; i < c->ll.n; i++) {
 		long long uid = c->ll.v[i].uid;
-		if (uid > 0 && !store_msglist_find(&c->rl, uid))
+		if (uid > 0 && !store_msglist_find(&c->rl, uid) &&
+		    store_msglist_find(&c->sl, uid))
 			uidvec_add(&gone, uid);
 	}
 	if (gone.n) {
@@ -169,8 +248,8 @@ static int prepass_remote_deletions(struct sync_ctx *c, char **err_r)
 		free(targets);
 		free(l);
 		r = delete_local(c, &gone, err_r);
-		for (size_t i = 0; r == 0 && i < gone.n; i++)
-			r = status_drop(c, gone.v[i], err_r);
+		if (r == STORE_OK && status_drop_all(c, &gone, err_r) < 0)
+			r = STORE_EFOLDER;
 	}
 	uidvec_release(&gone);
 	return r;
@@ -181,8 +260,10 @@ static int prepass_remote_deletions(struct sync_ctx *c, char **err_r)
 /* Re-file a new local message under the server's UID: a new file with the
  * UID in its name, then the original goes.  The order matters: a crash
  * between the two leaves both, which the next run resolves (the new file
- * is a known message, the original is found by its token). */
-static int refile_local(struct sync_ctx *c, const struct store_msg *m,
+ * is a known message, the original is found by its token).  m becomes
+ * the entry of the new file in place, which leaves L unsorted: the
+ * caller sorts it once after all uploads. */
+static int refile_local(struct sync_ctx *c, struct store_msg *m,
 			long long uid, char **err_r)
 {
 	long long got;
@@ -191,26 +272,24 @@ static int refile_local(struct sync_ctx *c, const struct store_msg *m,
 	if (r != STORE_OK)
 		return r;
 	long long old = m->uid;
-	struct store_msg n = { .uid = uid, .flags = m->flags, .time = m->time };
 	r = c->lf->store->ops->delete_msgs(c->lf, &old, 1, err_r);
 	if (r != STORE_OK)
 		return r;
-	store_msglist_remove(&c->ll, old);	/* m is invalid from here */
-	store_msglist_add(&c->ll, &n);
-	store_msglist_sort(&c->ll);
+	FREE(&m->key);
+	m->uid = uid;
 	return STORE_OK;
 }
 
-/* Pass 1 for one new local message.  Returns a store result. */
-static int upload_one(struct sync_ctx *c, long long neg_uid, char **err_r)
+/* Pass 1 for the new local message m (in L).  Returns a store result. */
+static int upload_one(struct sync_ctx *c, struct store_msg *m, char **err_r)
 {
 	const struct store_ops *lops = c->lf->store->ops;
 	const struct store_ops *rops = c->rf->store->ops;
-	struct store_msg *m = store_msglist_find(&c->ll, neg_uid);
+	long long neg_uid = m->uid;
 	long long uid = 0;
 	int r;
 
-	if (!m || !m->key)
+	if (!m->key)
 		return STORE_OK;
 	char *token = upload_token(c, m->key);
 
@@ -258,12 +337,19 @@ static int upload_one(struct sync_ctx *c, long long neg_uid, char **err_r)
 			r = STORE_OK;
 			goto out;
 		}
-		struct store_msg rm = { .uid = uid, .flags = m->flags,
-					.time = m->time };
-		store_msglist_add(&c->rl, &rm);
-		store_msglist_sort(&c->rl);
 	}
-	if (status_put(c, uid, m->flags, err_r) < 0) {
+	/* Just uploaded (the server has it: never let a later pass take
+	 * it for a server deletion), or found by its token: then the
+	 * status takes the server copy's flags, so that letters changed
+	 * locally since that upload count as local changes (pass 4). */
+	const struct store_msg *rm = store_msglist_find(&c->rl, uid);
+	if (!rm) {
+		struct store_msg nm = { .uid = uid, .flags = m->flags,
+					.time = m->time };
+		msglist_insert(&c->rl, &nm);
+		rm = store_msglist_find(&c->rl, uid);
+	}
+	if (status_put(c, uid, rm->flags, err_r) < 0) {
 		r = STORE_EFOLDER;
 		goto out;
 	}
@@ -275,69 +361,153 @@ out:
 	return r;
 }
 
-static int call_a_uploads(struct sync_ctx *c, char **err_r)
+/* Row 11: a positive UID in L that neither S nor R has becomes a new
+ * local message (see the top of this file).  Done before any upload, so
+ * that a UID the server assigns to an upload can never clash with a
+ * foreign file still carrying that number. */
+static int call_a_forget_foreign(struct sync_ctx *c, char **err_r)
 {
-	struct uidvec news = { 0 };
 	int r = STORE_OK;
+	bool changed = false;
 
-	for (size_t i = 0; i < c->ll.n && c->ll.v[i].uid < 0; i++)
-		uidvec_add(&news, c->ll.v[i].uid);
-	if (news.n && c->read_only) {
-		/* Never delete or re-file what could not be stored (9 row
-		 * 4): the messages stay local and unrecorded. */
-		if (!c->job->ignore_readonly)
-			for (size_t i = 0; i < news.n; i++)
-				ui_msgtoreadonly(c->job->remote_name,
-						 news.v[i]);
-		news.n = 0;
-	}
-	for (size_t i = 0; i < news.n; i++) {
-		char *err = NULL;
-		r = upload_one(c, news.v[i], &err);
+	/* Such a store cannot hold a UID of its own making: leave the
+	 * messages alone rather than guess. */
+	if (!c->lf->store->ops->forget_uid)
+		return STORE_OK;
+	for (size_t i = 0; r == STORE_OK && i < c->ll.n; i++) {
+		struct store_msg *m = &c->ll.v[i];
+		long long uid = m->uid, neg = 0;
+		char *key = NULL, *err = NULL;
+		if (uid <= 0 || store_msglist_find(&c->sl, uid) ||
+		    store_msglist_find(&c->rl, uid))
+			continue;
+		r = c->lf->store->ops->forget_uid(c->lf, uid, &neg, &key,
+						  &err);
 		if (r == STORE_EMSG) {
-			note_msg_error(c, "uploading", news.v[i], err);
+			note_msg_error(c, "re-labelling", uid, err);
 			r = STORE_OK;
+		} else if (r == STORE_OK) {
+			ui_info(OI_UI_NORMAL, "account \"%s\", folder \"%s\": "
+				"message %lld carries a UID that neither the "
+				"server nor the status knows; it is uploaded "
+				"as a new message", c->job->account,
+				c->job->remote_name, uid);
+			/* In place; L is sorted again below. */
+			m->uid = neg;
+			m->key = key;
+			changed = true;
+		} else {
+			*err_r = err;
+			err = NULL;
 		}
 		free(err);
-		if (ui_quit_requested(NULL))
-			r = STORE_ECANCELED;
-		if (r != STORE_OK)
-			break;
 	}
-	uidvec_release(&news);
-	(void)err_r;
+	if (changed)
+		store_msglist_sort(&c->ll);
 	return r;
 }
 
-/* Pass 2 of call A: a UID in L but not in S.  After the pre-pass it is on
- * the server too: the status lost it (a crash after a download, or a
- * deleted status file).  Adopt it with the server's flags instead of
- * uploading a duplicate (SPEC 4.8, 9 row 6). */
-static int call_a_adopt(struct sync_ctx *c, char **err_r)
+/* Intents whose local message is gone were resolved by a run that died
+ * before saying so (after the re-filing); forget them, or they would be
+ * carried from journal to journal forever. */
+static int drop_stale_intents(struct sync_ctx *c, char **err_r)
 {
-	for (size_t i = 0; i < c->ll.n; i++) {
-		const struct store_msg *m = &c->ll.v[i];
-		if (m->uid <= 0 || store_msglist_find(&c->sl, m->uid))
+	for (size_t i = 0; i < status_intent_count(c->st);) {
+		const struct status_intent *in = status_intent_at(c->st, i);
+		bool live = false;
+		for (size_t j = 0; j < c->ll.n && c->ll.v[j].uid < 0 && !live;
+		     j++)
+			live = c->ll.v[j].key &&
+			       strcmp(c->ll.v[j].key, in->data) == 0;
+		if (live) {
+			i++;
 			continue;
-		const struct store_msg *rm = store_msglist_find(&c->rl, m->uid);
-		if (rm && status_put(c, m->uid, rm->flags, err_r) < 0)
+		}
+		char *token = xstrdup(in->token);
+		int r = status_intent_end(c->st, token, err_r);
+		free(token);
+		if (r < 0)
 			return STORE_EFOLDER;
 	}
 	return STORE_OK;
 }
 
-/* Mass-deletion guard (SPEC 9 row 7): a status full of messages against
- * a local folder without a single synced message means the local folder
- * was removed or emptied by accident far more often than on purpose. */
-static bool mass_deletion(const struct sync_ctx *c, size_t n_deleted)
+static int call_a_uploads(struct sync_ctx *c, char **err_r)
 {
-	size_t synced_local = 0;
-	if (c->job->allow_mass_delete || n_deleted == 0)
-		return false;
-	for (size_t i = 0; i < c->ll.n; i++)
-		if (c->ll.v[i].uid > 0)
-			synced_local++;
-	return synced_local == 0 && n_deleted == c->sl.n && n_deleted > 0;
+	size_t news = 0;
+	int r = STORE_OK;
+
+	/* The new messages lead L (negative UIDs sort first); each keeps its
+	 * place while uploaded, re-filed ones in place (refile_local). */
+	while (news < c->ll.n && c->ll.v[news].uid < 0)
+		news++;
+	if (news && c->read_only) {
+		/* Never delete or re-file what could not be stored (9 row
+		 * 4): the messages stay local and unrecorded. */
+		if (!c->job->ignore_readonly)
+			for (size_t i = 0; i < news; i++)
+				ui_msgtoreadonly(c->job->remote_name,
+						 c->ll.v[i].uid);
+		news = 0;
+	}
+	for (size_t i = 0; i < news; i++) {
+		char *err = NULL;
+		long long uid = c->ll.v[i].uid;
+		r = upload_one(c, &c->ll.v[i], &err);
+		if (r == STORE_EMSG) {
+			note_msg_error(c, "uploading", uid, err);
+			r = STORE_OK;
+		} else if (r != STORE_OK) {
+			*err_r = err;
+			err = NULL;
+		}
+		free(err);
+		if (r == STORE_OK && ui_quit_requested(NULL))
+			r = STORE_ECANCELED;
+		if (r != STORE_OK)
+			break;
+	}
+	store_msglist_sort(&c->ll);
+	return r;
+}
+
+/* Pass 2 of call A: a UID in L and R but not in S: the status lost it (a
+ * crash after a download, or a deleted status file).  Adopt it instead of
+ * uploading a duplicate (SPEC 4.8, 9 row 6), as on a first sync: the
+ * status takes L's flags, so that no letter looks changed locally and
+ * call B gives L the server's flags. */
+static int call_a_adopt(struct sync_ctx *c, char **err_r)
+{
+	for (size_t i = 0; i < c->ll.n; i++) {
+		const struct store_msg *m = &c->ll.v[i];
+		if (m->uid <= 0 || store_msglist_find(&c->sl, m->uid) ||
+		    !store_msglist_find(&c->rl, m->uid))
+			continue;
+		if (status_put(c, m->uid, m->flags, err_r) < 0)
+			return STORE_EFOLDER;
+	}
+	return STORE_OK;
+}
+
+/* Mass-deletion guard (SPEC 9 row 7): the status lists messages that are
+ * still on the server, and not one message the status knows is left in
+ * the local folder: the folder (or the whole tree) was removed or emptied,
+ * far more often by accident than on purpose.  Checked before anything is
+ * changed, so that the folder is skipped as a whole.  Returns the number
+ * of server messages that would have been deleted, 0 when all is well. */
+static size_t mass_deletion(const struct sync_ctx *c)
+{
+	size_t on_server = 0;
+	if (c->job->allow_mass_delete)
+		return 0;
+	for (size_t i = 0; i < c->sl.n; i++) {
+		long long uid = c->sl.v[i].uid;
+		if (store_msglist_find(&c->ll, uid))
+			return 0;
+		if (store_msglist_find(&c->rl, uid))
+			on_server++;
+	}
+	return on_server;
 }
 
 /* Pass 3 of call A: in S, not in L: deleted locally. */
@@ -350,18 +520,6 @@ static int call_a_deletions(struct sync_ctx *c, char **err_r)
 		long long uid = c->sl.v[i].uid;
 		if (!store_msglist_find(&c->ll, uid))
 			uidvec_add(&gone, uid);
-	}
-	if (mass_deletion(c, gone.n)) {
-		ui_warn(false, "account \"%s\", folder \"%s\": all %zu synced "
-			"messages are missing from the local folder %s; not "
-			"deleting them on the server.  If you really deleted "
-			"them, set allow_mass_delete = yes in [Account %s] for "
-			"one run; to download them again, delete the status "
-			"file %s/%s", c->job->account, c->job->remote_name,
-			gone.n, c->job->local_name, c->job->account,
-			c->job->status_dir, c->job->status_name);
-		uidvec_release(&gone);
-		return STORE_EFOLDER;
 	}
 	for (size_t i = 0; i < gone.n; i++)
 		if (store_msglist_find(&c->rl, gone.v[i]))
@@ -382,14 +540,12 @@ static int call_a_deletions(struct sync_ctx *c, char **err_r)
 		r = c->rf->store->ops->delete_msgs(c->rf, on_server.v,
 						   on_server.n, err_r);
 		if (r == STORE_OK) {
-			for (size_t i = 0; i < on_server.n; i++)
-				store_msglist_remove(&c->rl, on_server.v[i]);
 			c->stats->deleted_remote += on_server.n;
+			msglist_remove_all(&c->rl, &on_server);
 		}
 	}
-	for (size_t i = 0; r == STORE_OK && i < gone.n; i++)
-		if (status_drop(c, gone.v[i], err_r) < 0)
-			r = STORE_EFOLDER;
+	if (r == STORE_OK && status_drop_all(c, &gone, err_r) < 0)
+		r = STORE_EFOLDER;
 	uidvec_release(&gone);
 	uidvec_release(&on_server);
 	return r;
@@ -510,8 +666,7 @@ static int download_one(struct sync_ctx *c, const struct store_msg *rm,
 		return r;
 	struct store_msg lm = { .uid = rm->uid, .flags = rm->flags,
 				.time = rm->time };
-	store_msglist_add(&c->ll, &lm);
-	store_msglist_sort(&c->ll);
+	msglist_insert(&c->ll, &lm);
 	c->stats->downloaded++;
 	/* The file is complete and durable before the status says so: a
 	 * crash in between is the adopted "L, R, no S" case. */
@@ -525,9 +680,16 @@ static int call_b_downloads(struct sync_ctx *c, char **err_r)
 	struct uidvec todo = { 0 };
 	int r = STORE_OK;
 
-	for (size_t i = 0; i < c->rl.n; i++)
-		if (!store_msglist_find(&c->ll, c->rl.v[i].uid))
-			uidvec_add(&todo, c->rl.v[i].uid);
+	for (size_t i = 0; i < c->rl.n; i++) {
+		const struct store_msg *rm = &c->rl.v[i];
+		if (store_msglist_find(&c->ll, rm->uid))
+			continue;
+		/* On its way out (see the top of this file). */
+		if ((rm->flags & STORE_FLAG('T')) &&
+		    !store_msglist_find(&c->sl, rm->uid))
+			continue;
+		uidvec_add(&todo, rm->uid);
+	}
 	for (size_t i = 0; i < todo.n; i++) {
 		const struct store_msg *rm = store_msglist_find(&c->rl,
 								todo.v[i]);
@@ -538,21 +700,25 @@ static int call_b_downloads(struct sync_ctx *c, char **err_r)
 		if (r == STORE_EMSG) {
 			note_msg_error(c, "downloading", todo.v[i], err);
 			r = STORE_OK;
+		} else if (r != STORE_OK) {
+			*err_r = err;
+			err = NULL;
 		}
 		free(err);
-		if (ui_quit_requested(NULL))
+		if (r == STORE_OK && ui_quit_requested(NULL))
 			r = STORE_ECANCELED;
 		if (r != STORE_OK)
 			break;
 	}
 	uidvec_release(&todo);
-	(void)err_r;
 	return r;
 }
 
 /* Pass 3 of call B: a positive UID in L that the server does not have.
- * With a status the pre-pass already handled these; this is the first
- * sync of a folder (SPEC 4.8, second table). */
+ * 4.0 deletes it here on a first sync (SPEC 4.8, second table); we delete
+ * only what the status knows (row 11, see the top of this file), which
+ * after the pre-pass leaves nothing in normal runs: this is a safety net
+ * for messages the server lost while this sync ran. */
 static int call_b_deletions(struct sync_ctx *c, char **err_r)
 {
 	struct uidvec gone = { 0 };
@@ -560,7 +726,8 @@ static int call_b_deletions(struct sync_ctx *c, char **err_r)
 
 	for (size_t i = 0; i < c->ll.n; i++) {
 		long long uid = c->ll.v[i].uid;
-		if (uid > 0 && !store_msglist_find(&c->rl, uid))
+		if (uid > 0 && !store_msglist_find(&c->rl, uid) &&
+		    store_msglist_find(&c->sl, uid))
 			uidvec_add(&gone, uid);
 	}
 	if (gone.n) {
@@ -571,9 +738,8 @@ static int call_b_deletions(struct sync_ctx *c, char **err_r)
 		free(targets);
 		free(lt);
 		r = delete_local(c, &gone, err_r);
-		for (size_t i = 0; r == STORE_OK && i < gone.n; i++)
-			if (status_drop(c, gone.v[i], err_r) < 0)
-				r = STORE_EFOLDER;
+		if (r == STORE_OK && status_drop_all(c, &gone, err_r) < 0)
+			r = STORE_EFOLDER;
 	}
 	uidvec_release(&gone);
 	return r;
@@ -625,17 +791,19 @@ static int call_c(struct sync_ctx *c, char **err_r)
 	struct uidvec gone = { 0 };
 	int r = STORE_OK;
 
+	/* Only what the server has: a file left alone (row 11) must not
+	 * enter the status under a UID that is not the server's. */
 	for (size_t i = 0; i < c->ll.n && r == STORE_OK; i++) {
 		const struct store_msg *m = &c->ll.v[i];
-		if (m->uid > 0 && status_put(c, m->uid, m->flags, err_r) < 0)
+		if (m->uid > 0 && store_msglist_find(&c->rl, m->uid) &&
+		    status_put(c, m->uid, m->flags, err_r) < 0)
 			r = STORE_EFOLDER;
 	}
 	for (size_t i = 0; r == STORE_OK && i < c->sl.n; i++)
 		if (!store_msglist_find(&c->ll, c->sl.v[i].uid))
 			uidvec_add(&gone, c->sl.v[i].uid);
-	for (size_t i = 0; r == STORE_OK && i < gone.n; i++)
-		if (status_drop(c, gone.v[i], err_r) < 0)
-			r = STORE_EFOLDER;
+	if (r == STORE_OK && status_drop_all(c, &gone, err_r) < 0)
+		r = STORE_EFOLDER;
 	uidvec_release(&gone);
 	return r;
 }
@@ -747,8 +915,26 @@ int sync_folder(const struct sync_folder_job *job, struct sync_stats *stats,
 	c.remote_storable = c.rf->store->ops->storable_flags(c.rf);
 	c.body = msgbody_new();
 
+	size_t mass = c.status_existed ? mass_deletion(&c) : 0;
+	if (mass) {
+		ui_warn(false, "account \"%s\", folder \"%s\": all %zu "
+			"synced messages are missing from the local folder "
+			"%s; not deleting them on the server, and not syncing "
+			"this folder.  If you really deleted them, set "
+			"allow_mass_delete = yes in [Account %s] for one run; "
+			"to download them again, delete the status file "
+			"%s/%s", job->account, job->remote_name, mass,
+			job->local_name, job->account, job->status_dir,
+			job->status_name);
+		r = STORE_EFOLDER;
+		goto out;
+	}
 	if (c.status_existed) {
 		r = prepass_remote_deletions(&c, err_r);
+		if (r == STORE_OK)
+			r = call_a_forget_foreign(&c, err_r);
+		if (r == STORE_OK)
+			r = drop_stale_intents(&c, err_r);
 		if (r == STORE_OK) {
 			ui_syncingmessages(c.ltype, job->local_name, c.rtype,
 					   job->remote_name);
@@ -775,6 +961,15 @@ int sync_folder(const struct sync_folder_job *job, struct sync_stats *stats,
 				   job->local_name);
 		r = call_c(&c, err_r);
 	}
+	/* The status file must exist after a first sync even when it has
+	 * no record (4.0 always writes it): its existence is what lets the
+	 * next sync upload new local messages (SPEC 4.3 step 9).  A record
+	 * is the only way to make status.c write it; deleting a UID the
+	 * (empty) status does not have is one that changes nothing, even if
+	 * a crash leaves it alone in the journal. */
+	if (r == STORE_OK && !c.status_existed && !c.sl.n &&
+	    status_delete(c.st, 1, err_r) < 0)
+		r = STORE_EFOLDER;
 out:
 	if (c.st) {
 		char *cerr = NULL;

@@ -3,12 +3,16 @@
  * localfolders, messages are files whose names carry the server UID and the
  * flags (SPEC 5.5-5.11).  Maildir has no UIDs of its own: save() stores a
  * message under the UID it is given and never assigns one. */
-#include <pthread.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "fsutil.h"
 #include "maildir/folder.h"
 #include "maildir/names.h"
 #include "maildir/store.h"
@@ -28,7 +32,12 @@ struct md_folder {
 	struct store_folder base;
 	struct maildir_folder *mf;
 	struct maildir_msglist list;
-	size_t *index;		/* positions in list.msgs sorted by uid */
+	size_t msgs_cap;	/* allocated entries of list.msgs */
+	/* Positions in list.msgs sorted by UID, kept up to date by appends
+	 * (O(1) for the usual new highest UID) and rebuilt after other
+	 * changes, so that a sync of n messages never costs n sorts. */
+	size_t *index;
+	size_t index_cap;
 	bool index_dirty;
 };
 
@@ -44,66 +53,83 @@ static struct md_folder *mfolder(struct store_folder *f)
 
 /* ---- the uid index ---- */
 
-static const struct maildir_msglist *sort_list;
-
-static int cmp_index(const void *a, const void *b)
+static int cmp_index(const void *a, const void *b, void *arg)
 {
-	int64_t x = sort_list->msgs[*(const size_t *)a].uid;
-	int64_t y = sort_list->msgs[*(const size_t *)b].uid;
+	const struct maildir_msglist *l = arg;
+	int64_t x = l->msgs[*(const size_t *)a].uid;
+	int64_t y = l->msgs[*(const size_t *)b].uid;
 	return (x > y) - (x < y);
 }
 
-/* qsort has no context argument in C11; the comparison reads this list,
- * so the sort is serialised. */
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static void reindex(struct md_folder *f)
 {
-	free(f->index);
-	f->index = xcalloc(f->list.n + 1, sizeof(*f->index));
+	if (f->index_cap < f->list.n + 1) {
+		f->index_cap = f->list.n + 1;
+		f->index = xrealloc(f->index,
+				    f->index_cap * sizeof(*f->index));
+	}
 	for (size_t i = 0; i < f->list.n; i++)
 		f->index[i] = i;
-	pthread_mutex_lock(&sort_lock);
-	sort_list = &f->list;
-	qsort(f->index, f->list.n, sizeof(*f->index), cmp_index);
-	sort_list = NULL;
-	pthread_mutex_unlock(&sort_lock);
+	qsort_r(f->index, f->list.n, sizeof(*f->index), cmp_index, &f->list);
 	f->index_dirty = false;
 }
 
-static struct maildir_msg *find_msg(struct md_folder *f, long long uid)
+/* Where uid is, or would go, in the index. */
+static size_t index_pos(struct md_folder *f, long long uid)
 {
+	size_t lo = 0, hi = f->list.n;
 	if (f->index_dirty || !f->index)
 		reindex(f);
-	size_t lo = 0, hi = f->list.n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		struct maildir_msg *m = &f->list.msgs[f->index[mid]];
-		if (m->uid == uid)
-			return m;
-		if (m->uid < uid)
+		if (f->list.msgs[f->index[mid]].uid < uid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+static struct maildir_msg *find_msg(struct md_folder *f, long long uid)
+{
+	size_t i = index_pos(f, uid);
+	if (i < f->list.n && f->list.msgs[f->index[i]].uid == uid)
+		return &f->list.msgs[f->index[i]];
 	return NULL;
 }
 
 static void append_msg(struct md_folder *f, struct maildir_msg *m)
 {
-	f->list.msgs = xrealloc(f->list.msgs,
-				(f->list.n + 1) * sizeof(*f->list.msgs));
+	size_t at = index_pos(f, m->uid);
+	if (f->list.n == f->msgs_cap) {
+		f->msgs_cap = f->msgs_cap ? 2 * f->msgs_cap : 64;
+		f->list.msgs = xrealloc(f->list.msgs,
+					f->msgs_cap * sizeof(*f->list.msgs));
+	}
+	if (f->index_cap < f->list.n + 2) {
+		f->index_cap = 2 * (f->list.n + 2);
+		f->index = xrealloc(f->index,
+				    f->index_cap * sizeof(*f->index));
+	}
+	memmove(f->index + at + 1, f->index + at,
+		(f->list.n - at) * sizeof(*f->index));
+	f->index[at] = f->list.n;
 	f->list.msgs[f->list.n++] = *m;
 	memset(m, 0, sizeof(*m));
-	f->index_dirty = true;
 }
 
-static void remove_msg(struct md_folder *f, struct maildir_msg *m)
+/* Remove the messages at the given positions (sorted descending, so
+ * that moving the last message into a freed place never moves one still
+ * to be removed). */
+static void remove_msgs(struct md_folder *f, const size_t *pos, size_t n)
 {
-	size_t i = (size_t)(m - f->list.msgs);
-	maildir_msg_release(m);
-	f->list.msgs[i] = f->list.msgs[--f->list.n];
-	f->index_dirty = true;
+	for (size_t k = 0; k < n; k++) {
+		size_t i = pos[k];
+		maildir_msg_release(&f->list.msgs[i]);
+		f->list.msgs[i] = f->list.msgs[--f->list.n];
+	}
+	if (n)
+		f->index_dirty = true;
 }
 
 /* ---- repository ---- */
@@ -144,6 +170,8 @@ static int md_create_folder(struct store *st, const char *name, char **err_r)
 	if (maildir_folder_create(s->root, name, s->sep, s->existsok,
 				  err_r) < 0)
 		return STORE_EFOLDER;
+	ui_debug(OI_DEBUG_MAILDIR, "Maildir %s: created folder %s", s->root,
+		 name);
 	return STORE_OK;
 }
 
@@ -247,8 +275,10 @@ static int md_list_msgs(struct store_folder *pf, struct store_msglist *out,
 
 	store_msglist_release(out);
 	maildir_msglist_release(&f->list);
+	f->msgs_cap = 0;
 	if (maildir_scan(f->mf, &f->list, err_r) < 0)
 		return STORE_EFOLDER;
+	f->msgs_cap = f->list.n;
 	for (size_t i = 0; i < f->list.ndups; i++)
 		ui_warn(false, "folder %s: two files claim UID %u: %s is "
 			"synced, %s is left alone; remove or rename one of "
@@ -292,6 +322,23 @@ static int md_fetch(struct store_folder *pf, long long uid,
 	return STORE_OK;
 }
 
+/* maildir_set_flags with the rename shown by -d maildir. */
+static int set_flags(struct md_folder *f, struct maildir_msg *m,
+		     uint64_t flags, char **err_r)
+{
+	if (!ui_debug_enabled(OI_DEBUG_MAILDIR))
+		return maildir_set_flags(f->mf, m, flags, err_r);
+	char *old = xasprintf("%s/%s", m->in_new ? "new" : "cur", m->name);
+	int r = maildir_set_flags(f->mf, m, flags, err_r);
+	char *now = xasprintf("%s/%s", m->in_new ? "new" : "cur", m->name);
+	if (r == 0 && strcmp(old, now) != 0)
+		ui_debug(OI_DEBUG_MAILDIR, "folder %s: renamed %s to %s",
+			 f->base.name, old, now);
+	free(now);
+	free(old);
+	return r;
+}
+
 static int md_save(struct store_folder *pf, long long uid,
 		   struct msgbody *body, unsigned flags, time_t t,
 		   const char *token, long long *uid_r, char **err_r)
@@ -311,8 +358,8 @@ static int md_save(struct store_folder *pf, long long uid,
 		/* Keep the keyword letters the name already has. */
 		uint64_t nf = (have->flags & ~(uint64_t)STORE_FLAGS_ALL) |
 			      flags;
-		return maildir_set_flags(f->mf, have, nf, err_r) < 0
-			       ? STORE_EMSG : STORE_OK;
+		return set_flags(f, have, nf, err_r) < 0 ? STORE_EMSG
+							  : STORE_OK;
 	}
 	if (!body) {
 		*err_r = xasprintf("%s: no body to store for message %lld",
@@ -336,6 +383,8 @@ static int md_save(struct store_folder *pf, long long uid,
 	if (maildir_write_commit(&w, (uint32_t)uid, flags, t > 0 ? &mt : NULL,
 				 &msg, err_r) < 0)
 		return STORE_EFOLDER;
+	ui_debug(OI_DEBUG_MAILDIR, "folder %s: wrote message %lld as %s/%s",
+		 pf->name, uid, msg.in_new ? "new" : "cur", msg.name);
 	append_msg(f, &msg);
 	return STORE_OK;
 }
@@ -349,7 +398,7 @@ static int change_flags(struct store_folder *pf, const long long *uids,
 		if (!m)
 			continue;
 		uint64_t nf = add ? m->flags | flags : m->flags & ~(uint64_t)flags;
-		if (nf != m->flags && maildir_set_flags(f->mf, m, nf, err_r) < 0)
+		if (nf != m->flags && set_flags(f, m, nf, err_r) < 0)
 			return STORE_EFOLDER;
 	}
 	return STORE_OK;
@@ -367,18 +416,133 @@ static int md_remove_flags(struct store_folder *f, const long long *uids,
 	return change_flags(f, uids, n, flags, false, err_r);
 }
 
+static int cmp_pos_desc(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x < y) - (x > y);
+}
+
 static int md_delete_msgs(struct store_folder *pf, const long long *uids,
 			  size_t n, char **err_r)
 {
 	struct md_folder *f = mfolder(pf);
+	size_t *gone = xcalloc(n + 1, sizeof(*gone));
+	size_t ngone = 0;
+	int r = STORE_OK;
+
+	/* The list changes only at the end: lookups stay O(log n). */
 	for (size_t i = 0; i < n; i++) {
 		struct maildir_msg *m = find_msg(f, uids[i]);
 		if (!m)
 			continue;
-		if (maildir_delete(f->mf, m, err_r) < 0)
-			return STORE_EFOLDER;
-		remove_msg(f, m);
+		if (maildir_delete(f->mf, m, err_r) < 0) {
+			r = STORE_EFOLDER;
+			break;
+		}
+		ui_debug(OI_DEBUG_MAILDIR, "folder %s: deleted message %lld "
+			 "(%s/%s)", pf->name, uids[i],
+			 m->in_new ? "new" : "cur", m->name);
+		gone[ngone++] = (size_t)(m - f->list.msgs);
 	}
+	qsort(gone, ngone, sizeof(*gone), cmp_pos_desc);
+	/* A UID listed twice was deleted once. */
+	size_t k = 0;
+	for (size_t i = 0; i < ngone; i++)
+		if (!k || gone[k - 1] != gone[i])
+			gone[k++] = gone[i];
+	remove_msgs(f, gone, k);
+	free(gone);
+	return r;
+}
+
+/* Rename `m` (in `dir`) to a fresh unique name without ",U=", keeping its
+ * flags and directory, never replacing another file.  Returns 0, -1 with
+ * *err_r, or -2 with *err_r when the file is gone (a mail reader moved it
+ * meanwhile). */
+static int rename_without_uid(struct md_folder *f, struct maildir_msg *m,
+			      const char *dir, char **newname_r, char **err_r)
+{
+	struct md_store *s = mstore(f->base.store);
+	char *old = xasprintf("%s/%s", dir, m->name);
+	int ret = -1;
+
+	for (int attempt = 0; attempt < 1000; attempt++) {
+		char *unique = maildir_name_unique();
+		char *name = maildir_name_build(unique, 0, NULL, s->infosep,
+						m->flags, m->in_new);
+		char *path = xasprintf("%s/%s", dir, name);
+		free(unique);
+		int r = renameat2(AT_FDCWD, old, AT_FDCWD, path,
+				  RENAME_NOREPLACE);
+		if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
+			/* No RENAME_NOREPLACE here: link, then unlink. */
+			r = link(old, path);
+			if (r == 0 && unlink(old) < 0) {
+				int saved = errno;
+				unlink(path);
+				errno = saved;
+				r = -1;
+			}
+		}
+		free(path);
+		if (r == 0) {
+			*newname_r = name;
+			ret = 0;
+			goto out;
+		}
+		free(name);
+		if (errno != EEXIST) {
+			ret = errno == ENOENT ? -2 : -1;
+			*err_r = sys_errmsg("cannot rename %s", old);
+			goto out;
+		}
+	}
+	*err_r = xasprintf("cannot find a free file name in %s", dir);
+out:
+	free(old);
+	return ret;
+}
+
+static int md_forget_uid(struct store_folder *pf, long long uid,
+			 long long *uid_r, char **key_r, char **err_r)
+{
+	struct md_folder *f = mfolder(pf);
+	struct md_store *s = mstore(pf->store);
+	struct maildir_msg *m = find_msg(f, uid);
+	char *name = NULL;
+
+	if (!m) {
+		*err_r = xasprintf("%s: no message %lld", pf->name, uid);
+		return STORE_EMSG;
+	}
+	char *dir = xasprintf("%s/%s", maildir_folder_path(f->mf),
+			      m->in_new ? "new" : "cur");
+	int r = rename_without_uid(f, m, dir, &name, err_r);
+	if (r == 0) {
+		fsutil_checkpoint("maildir UID dropped");
+		r = fsutil_fsync_dir(dir, err_r);
+	}
+	free(dir);
+	if (r < 0) {
+		free(name);
+		return r == -2 ? STORE_EMSG : STORE_EFOLDER;
+	}
+	ui_debug(OI_DEBUG_MAILDIR, "folder %s: message %lld is not known to "
+		 "the server or the status; renamed %s/%s to %s/%s to upload "
+		 "it as a new message", pf->name, uid,
+		 m->in_new ? "new" : "cur", m->name,
+		 m->in_new ? "new" : "cur", name);
+	/* The next free negative UID, as the listing would have given. */
+	long long neg = 0;
+	for (size_t i = 0; i < f->list.n; i++)
+		if (f->list.msgs[i].uid < neg)
+			neg = f->list.msgs[i].uid;
+	free(m->name);
+	m->name = name;
+	m->uid = neg - 1;
+	f->index_dirty = true;
+	*uid_r = neg - 1;
+	*key_r = unique_part(name, s->infosep);
 	return STORE_OK;
 }
 
@@ -408,6 +572,7 @@ static const struct store_ops maildir_store_ops = {
 	.remove_flags = md_remove_flags,
 	.delete_msgs = md_delete_msgs,
 	.storable_flags = md_storable_flags,
+	.forget_uid = md_forget_uid,
 };
 
 struct store *maildir_store_new(const struct config *cfg, const char *repo,

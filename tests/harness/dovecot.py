@@ -209,20 +209,50 @@ class Dovecot:
         "wronghost" (CA-signed for wrong.example).
     extra_conf: text appended to dovecot.conf (later settings win), e.g.
         "imap_capability = IMAP4rev1 LITERAL+" to hide UIDPLUS.
+    uidplus: False announces a capability list without UIDPLUS (and the
+        other extensions a "dumb" server lacks, see NO_UIDPLUS_CAPS).
+        Dovecot still sends [APPENDUID] codes, which RFC 4315 lets a
+        client trust only from a server announcing UIDPLUS.
+    acl: True loads Dovecot's ACL plugin (per-mailbox dovecot-acl files,
+        read afresh on every access), so that set_read_only() can make a
+        folder read-only: SELECT then answers [READ-ONLY].
+    layout: None for Dovecot's default Maildir++ layout, or "index"
+        (LAYOUT=index): mailbox names live only in Dovecot's index, so it
+        accepts names the default layout refuses (".", "..", "../x",
+        "a.b" with separator "/", "cur", "~"), as other servers do.
     keep_tmp: keep the directory after stopping; default from $KEEP_TMP.
 
     After start(): host ("127.0.0.1"), hostname ("localhost"), imap_port
     (STARTTLS offered), imaps_port, ca_cert/ca_key, server_cert/server_key
     (what is served), good_cert/good_key, conf_path, log_path, tmp, users.
     Helpers: password(user), add_user(), reset_mail(), imap(user) (an
-    imaphelper session), maildir(user), make_self_signed(),
+    imaphelper session), maildir(user), set_read_only(user, folder),
+    Dovecot.shared(**kw) (one started instance per set of arguments,
+    shared by the whole process), make_self_signed(),
     make_expired(), make_wrong_host(), make_ca_signed(), fingerprint(),
     log_text().
     """
 
+    # What a server without UIDPLUS announces (uidplus=False).
+    NO_UIDPLUS_CAPS = ("IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE "
+                       "LITERAL+ NAMESPACE CHILDREN UNSELECT")
+
+    ACL_CONF = """\
+mail_plugins = $mail_plugins acl
+protocol imap {
+  mail_plugins = $mail_plugins acl imap_acl
+}
+plugin {
+  acl = vfile:cache_secs=0
+}
+"""
+
     def __init__(self, users=None, disable_plaintext_auth=False,
                  separator="/", server_cert="good", extra_conf="",
-                 keep_tmp=None, start_timeout=20.0):
+                 keep_tmp=None, start_timeout=20.0, uidplus=True,
+                 layout=None, acl=False):
+        if layout not in (None, "index"):
+            raise ValueError("unknown layout %r" % (layout,))
         if server_cert not in ("good", "selfsigned", "expired", "wronghost"):
             raise ValueError("unknown server_cert %r" % (server_cert,))
         self.users = dict(DEFAULT_USERS if users is None else users)
@@ -239,6 +269,9 @@ class Dovecot:
         self.separator = separator
         self.server_cert_kind = server_cert
         self.extra_conf = extra_conf
+        self.uidplus = uidplus
+        self.layout = layout
+        self.acl = acl
         if keep_tmp is None:
             keep_tmp = os.environ.get("KEEP_TMP", "") not in ("", "0")
         self.keep_tmp = keep_tmp
@@ -523,6 +556,26 @@ class Dovecot:
                 self._make_home(name)
         return name, password
 
+    def set_read_only(self, user, folder, read_only=True):
+        """With acl=True: make `folder` of `user` read-only for its owner
+        (rights "lr"), or writable again.  Default Maildir++ layout only."""
+        if not self.acl or self.layout:
+            raise ValueError("set_read_only needs acl=True and the "
+                             "default layout")
+        d = self.maildir(user)
+        if folder.upper() != "INBOX":
+            d = os.path.join(d, "." + folder.replace(self.separator, "."))
+        path = os.path.join(d, "dovecot-acl")
+        if not read_only:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            return
+        with open(path, "w") as f:
+            f.write("owner lr\n")
+        os.chown(path, self.mail_uid, self.mail_gid)
+
     def imap(self, user, **kw):
         """A logged-in imaphelper.Helper for `user` (see
         imaphelper.connect for the keyword arguments); use it in a `with`
@@ -577,7 +630,7 @@ userdb {{
   args = username_format=%u {t}/users
 }}
 
-mail_location = maildir:~/Maildir
+mail_location = maildir:~/Maildir{layout}
 namespace inbox {{
   inbox = yes
   prefix =
@@ -596,8 +649,14 @@ service imap-login {{
     ssl = yes
   }}
 }}
+{caps}
+{acl}
 {extra}
 """.format(t=t, pid=os.getpid(), host=self.host,
+           acl=self.ACL_CONF if self.acl else "",
+           layout=":LAYOUT=%s" % self.layout if self.layout else "",
+           caps="" if self.uidplus
+           else "imap_capability = " + self.NO_UIDPLUS_CAPS,
            internal_user=self.internal_user, login_user=self.login_user,
            internal_group=self.internal_group,
            # chroot needs root; without it the login process simply
@@ -751,6 +810,29 @@ service imap-login {{
             print("dovecot: kept %s" % tmp, flush=True)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    # ----- shared instances -------------------------------------------------
+
+    _shared = {}
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def shared(cls, **kw):
+        """A started instance made with these keyword arguments, shared by
+        every caller in this process that asks for the same ones (e.g.
+        Dovecot.shared(uidplus=False) for all tests that need a server
+        without UIDPLUS).  It is stopped at interpreter exit or on
+        SIGINT/SIGTERM like any other.  Its users are fresh spare users
+        (add_user()); nothing resets it between callers."""
+        key = tuple(sorted(kw.items()))
+        with cls._shared_lock:
+            dv = cls._shared.get(key)
+            if dv is None or dv.proc is None or dv.proc.poll() is not None:
+                if dv is not None:
+                    dv.stop()
+                dv = cls(**kw).start()
+                cls._shared[key] = dv
+            return dv
 
     def __enter__(self):
         return self.start()
