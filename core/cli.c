@@ -47,6 +47,10 @@ int cli_parse(int argc, char **argv, struct cli_options *opts, char **err_r)
 		if (strcmp(arg, "--") == 0 || arg[0] != '-' || arg[1] == '\0')
 			break;
 		if (arg[1] == '-') {
+			if (strcmp(arg, "--info") == 0) {
+				opts->info = true;
+				continue;
+			}
 			*err_r = xasprintf("unrecognized option '%s'", arg);
 			return -1;
 		}
@@ -105,6 +109,7 @@ void cli_usage(FILE *out)
 	      "                   [-d debugtype[,...]] [-k [section:]option=value]"
 	      "\n"
 	      "                   [-l logfile] [-o] [-u interface]\n"
+	      "       offlineimap --info [-c configfile] [-a accountlist]\n"
 	      "       offlineimap -h | --help | --version\n", out);
 }
 
@@ -135,6 +140,10 @@ void cli_help(FILE *out)
 "                     list: Curses.Blinkenlights, TTY.TTYUI,\n"
 "                     Noninteractive.Basic, Noninteractive.Quiet (or\n"
 "                     blinkenlights, ttyui, basic, quiet).\n"
+"  --info             For each account, connect and print every server\n"
+"                     folder in sync order: server name, include or\n"
+"                     exclude, local name (after nametrans); then the\n"
+"                     mbnames text.  Changes nothing anywhere.\n"
 "  -h, --help         Show this help and exit.\n"
 "  --version          Show the version and the UI plugins found, and exit.\n"
 "\n"

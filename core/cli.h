@@ -28,6 +28,7 @@ struct cli_options {
 	enum cli_action action;
 	bool single;		/* -1 */
 	bool once;		/* -o */
+	bool info;		/* --info: show the folder plan, change nothing */
 	const char *profiledir;	/* -P */
 	const char *accounts;	/* -a, raw comma list */
 	const char *configfile;	/* -c, NULL = default */

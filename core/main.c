@@ -14,9 +14,12 @@
 #include "cli.h"
 #include "config.h"
 #include "fsutil.h"
+#include "info.h"
 #include "lock.h"
 #include "mbnames.h"
 #include "profile.h"
+#include "remote.h"
+#include "signals.h"
 #include "ui.h"
 #include "util.h"
 
@@ -166,9 +169,11 @@ int main(int argc, char **argv)
 	struct cli_options opts;
 	char *err = NULL;
 
-	/* A dead tunnel or server must not kill us: EPIPE is handled as a
-	 * connection error where the write happens. */
-	signal(SIGPIPE, SIG_IGN);
+	/* Before any thread exists: every later thread inherits the blocked
+	 * mask, so signals reach only the signal thread (signals.h).  A dead
+	 * tunnel or server must not kill us: SIGPIPE is ignored and EPIPE is
+	 * handled as a connection error where the write happens. */
+	signals_start();
 
 	/* Test-only switches (STYLE section 9): die abruptly after the Nth
 	 * durable step, or report the number of steps at exit, so the
@@ -233,7 +238,8 @@ int main(int argc, char **argv)
 	/* Python expressions too are checked before anything happens. */
 	if (cfgexpr_init(cfg, (const char *const *)accounts, warn_config,
 			 &err) < 0 ||
-	    mbnames_init(cfg, (const char *const *)accounts, &err) < 0)
+	    mbnames_init(cfg, (const char *const *)accounts, &err) < 0 ||
+	    remote_preflight(cfg, (const char *const *)accounts, &err) < 0)
 		die(OI_EXIT_CONFIG, "%s", err);
 
 	char *metadata = NULL;
@@ -253,9 +259,13 @@ int main(int argc, char **argv)
 			die(OI_EXIT_ERROR, "%s", err);
 	}
 
-	/* 4. The UI, then the log file, then the banner. */
+	/* 4. The UI, then the log file, then the banner.  --info prints
+	 * plain lines: unless -u says otherwise only errors go through the
+	 * UI. */
 	size_t n_ui = 0;
-	char **uis = ui_candidates(cfg, opts.ui, &n_ui);
+	char **uis = ui_candidates(cfg, opts.ui ? opts.ui
+				   : opts.info ? "Noninteractive.Quiet" : NULL,
+				   &n_ui);
 	if (uihost_select((const char *const *)uis, n_ui, opts.ui != NULL, cfg,
 			  (const char *const *)accounts) < 0) {
 		strv_free(&uis);
@@ -275,6 +285,17 @@ int main(int argc, char **argv)
 
 	/* 5. Debug types; -o was applied with the configuration. */
 	apply_debug(opts.debug);
+
+	/* --info reads and changes nothing: no lock, no metadata. */
+	if (opts.info) {
+		int bad = info_run(cfg, (const char *const *)accounts,
+				   metadata) < 0;
+		strv_free(&accounts);
+		free(metadata);
+		free(cfgpath);
+		cli_options_release(&opts);
+		ui_terminate(bad ? OI_EXIT_ERROR : OI_EXIT_OK, NULL, NULL);
+	}
 
 	/* 6. The instance lock. */
 	if (metadata_dir_ensure(metadata, &err) < 0)
