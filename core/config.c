@@ -1416,7 +1416,6 @@ static const struct {
 } unimplemented[] = {
 	{ CONFIG_SEC_ACCOUNT, "maxage" },
 	{ CONFIG_SEC_ACCOUNT, "quick" },
-	{ CONFIG_SEC_ACCOUNT, "utf8foldernames" },
 	{ CONFIG_SEC_REPOSITORY, "readonly" },
 	{ CONFIG_SEC_REPOSITORY, "createfolders" },
 	{ CONFIG_SEC_REPOSITORY, "sync_deletes" },

@@ -68,7 +68,7 @@ const struct config_option_info config_options[] = {
 	    "all on the server (normally refused with a warning)."),
 	OPT(ACCOUNT, "utf8foldernames", BOOL, "no", false,
 	    "Show IMAP folder names as UTF-8 locally instead of modified "
-	    "UTF-7 (not implemented yet)."),
+	    "UTF-7."),
 	OPT(ACCOUNT, "presynchook", STRING, NULL, false,
 	    "Shell command run before each sync of the account; when it "
 	    "fails, that sync is skipped."),

@@ -56,8 +56,7 @@ NOT_IMPLEMENTED = "not implemented in this version; ignored"
 
 def test_options_unimplemented_warn_and_are_ignored(ctx):
     cfg = _config(ctx,
-                  account_extra="maxage = 30\nquick = 5\n"
-                  "utf8foldernames = yes\n",
+                  account_extra="maxage = 30\nquick = 5\n",
                   local_extra="readonly = yes\ncreatefolders = no\n"
                   "sync_deletes = no\n",
                   remote_extra="subscribedonly = yes\n"
@@ -66,7 +65,6 @@ def test_options_unimplemented_warn_and_are_ignored(ctx):
     assert st == 0, (st, out, err)
     assert _synced_inbox(ctx)
     expected = [("Account T", "maxage"), ("Account T", "quick"),
-                ("Account T", "utf8foldernames"),
                 ("Repository L", "readonly"),
                 ("Repository L", "createfolders"),
                 ("Repository L", "sync_deletes"),
