@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* -P profile mode: per-thread summaries (wall and CPU time per phase,
- * counters) written to files named as 4.0 names its per-thread
+ * count and wall time per IMAP command, counters) written to files named as 4.0 names its per-thread
  * profiles. */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,11 +16,14 @@
 #include "profile.h"
 #include "util.h"
 
+enum prof_kind { PROF_PHASE, PROF_COMMAND, PROF_COUNTER };
+
 struct prof_entry {
 	char *name;
-	bool is_phase;
-	unsigned long long calls;	/* phases: times ended; counters: sum */
-	double wall, cpu;
+	enum prof_kind kind;
+	unsigned long long calls;	/* phases, commands: times ended;
+					 * counters: sum */
+	double wall, cpu;		/* cpu: phases only */
 };
 
 struct prof_thread {
@@ -81,7 +84,7 @@ static double seconds(const struct timespec *ts)
 
 /* The calling thread's entry `name`, created (in first-use order, so a
  * file lists phases in the order the thread met them) when missing. */
-static struct prof_entry *entry(const char *name, bool is_phase)
+static struct prof_entry *entry(const char *name, enum prof_kind kind)
 {
 	if (!thread_data) {
 		thread_data = xcalloc(1, sizeof(*thread_data));
@@ -90,7 +93,7 @@ static struct prof_entry *entry(const char *name, bool is_phase)
 	}
 	struct prof_thread *d = thread_data;
 	for (size_t i = 0; i < d->n; i++)
-		if (d->v[i].is_phase == is_phase &&
+		if (d->v[i].kind == kind &&
 		    strcmp(d->v[i].name, name) == 0)
 			return &d->v[i];
 	if (d->n == d->cap) {
@@ -102,8 +105,7 @@ static struct prof_entry *entry(const char *name, bool is_phase)
 		d->v = nv;
 	}
 	struct prof_entry *e = &d->v[d->n++];
-	*e = (struct prof_entry){ .name = xstrdup(name),
-				  .is_phase = is_phase };
+	*e = (struct prof_entry){ .name = xstrdup(name), .kind = kind };
 	return e;
 }
 
@@ -123,17 +125,28 @@ void profile_end(const struct profile_mark *m, const char *phase)
 	struct timespec wall, cpu;
 	clock_gettime(CLOCK_MONOTONIC, &wall);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
-	struct prof_entry *e = entry(phase, true);
+	struct prof_entry *e = entry(phase, PROF_PHASE);
 	e->calls++;
 	e->wall += seconds(&wall) - seconds(&m->wall);
 	e->cpu += seconds(&cpu) - seconds(&m->cpu);
+}
+
+void profile_command(const struct profile_mark *m, const char *command)
+{
+	if (!m->on || !profile_dir)
+		return;
+	struct timespec wall;
+	clock_gettime(CLOCK_MONOTONIC, &wall);
+	struct prof_entry *e = entry(command, PROF_COMMAND);
+	e->calls++;
+	e->wall += seconds(&wall) - seconds(&m->wall);
 }
 
 void profile_count(const char *name, unsigned long long n)
 {
 	if (!profile_dir)
 		return;
-	entry(name, false)->calls += n;
+	entry(name, PROF_COUNTER)->calls += n;
 }
 
 static void write_profile(FILE *f, const char *thread_name, long tid,
@@ -144,26 +157,32 @@ static void write_profile(FILE *f, const char *thread_name, long tid,
 		"wall seconds: %.6f\ncpu seconds: %.6f\n", thread_name, tid,
 		wall, cpu);
 	struct prof_thread *d = thread_data;
-	size_t phases = 0, counters = 0;
-	for (size_t i = 0; d && i < d->n; i++) {
-		if (d->v[i].is_phase)
-			phases++;
-		else
-			counters++;
-	}
-	if (phases) {
+	size_t count[3] = { 0 };
+	for (size_t i = 0; d && i < d->n; i++)
+		count[d->v[i].kind]++;
+	if (count[PROF_PHASE]) {
 		fprintf(f, "\n%-32s %8s %12s %12s\n", "phase", "calls",
 			"wall s", "cpu s");
 		for (size_t i = 0; i < d->n; i++)
-			if (d->v[i].is_phase)
+			if (d->v[i].kind == PROF_PHASE)
 				fprintf(f, "%-32s %8llu %12.6f %12.6f\n",
 					d->v[i].name, d->v[i].calls,
 					d->v[i].wall, d->v[i].cpu);
 	}
-	if (counters) {
+	if (count[PROF_COMMAND]) {
+		fprintf(f, "\n%-32s %8s %12s %12s\n", "IMAP command", "calls",
+			"wall s", "mean ms");
+		for (size_t i = 0; i < d->n; i++)
+			if (d->v[i].kind == PROF_COMMAND)
+				fprintf(f, "%-32s %8llu %12.6f %12.3f\n",
+					d->v[i].name, d->v[i].calls,
+					d->v[i].wall, 1000.0 * d->v[i].wall /
+					(double)d->v[i].calls);
+	}
+	if (count[PROF_COUNTER]) {
 		fprintf(f, "\n%-32s %12s\n", "counter", "value");
 		for (size_t i = 0; i < d->n; i++)
-			if (!d->v[i].is_phase)
+			if (d->v[i].kind == PROF_COUNTER)
 				fprintf(f, "%-32s %12llu\n", d->v[i].name,
 					d->v[i].calls);
 	}

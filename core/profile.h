@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* -P profile mode: one timing summary file per thread, with the wall and
- * CPU time of each phase the thread went through and its counters.  The
+ * CPU time of each phase the thread went through, the count and wall time
+ * of each IMAP command it ran, and its counters.  The
  * format is documented in README.md ("Profile files").
  *
  * Everything is per thread (thread-local), so recording takes no lock;
@@ -34,12 +35,18 @@ struct profile_mark {
 void profile_begin(struct profile_mark *m);
 void profile_end(const struct profile_mark *m, const char *phase);
 
+/* An IMAP command begun with profile_begin (when it was sent) has
+ * completed: count it and add its wall time to the calling thread's
+ * command `command` (copied).  Pipelined commands overlap, so their times
+ * may add up to more than the phase that ran them. */
+void profile_command(const struct profile_mark *m, const char *command);
+
 /* Add `n` to the calling thread's counter `name` (copied). */
 void profile_count(const char *name, unsigned long long n);
 
 /* When profiling, write <dir>/<THREADID>_<THREADNAME>.prof with the
- * thread's wall-clock and CPU time, its phases and its counters, and
- * forget them.  No-op otherwise.  A thread that recorded something
+ * thread's wall-clock and CPU time, its phases, IMAP commands and
+ * counters, and forget them.  No-op otherwise.  A thread that recorded something
  * without calling this has its records freed at thread exit, unwritten. */
 void profile_thread_done(const char *thread_name);
 

@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "profile.h"
 #include "status.h"
 #include "sync.h"
 #include "ui.h"
@@ -196,7 +197,11 @@ static int status_put(struct sync_ctx *c, long long uid, unsigned flags,
 		struct store_msg n = { .uid = uid, .flags = flags };
 		msglist_insert(&c->sl, &n);
 	}
-	return status_add(c->st, (uint32_t)uid, flags, err_r);
+	struct profile_mark pm;
+	profile_begin(&pm);
+	int r = status_add(c->st, (uint32_t)uid, flags, err_r);
+	profile_end(&pm, "status");
+	return r;
 }
 
 /* Forget the listed UIDs in S (those it has).  0 or -1 with *err_r. */
@@ -204,10 +209,13 @@ static int status_drop_all(struct sync_ctx *c, struct uidvec *uids,
 			   char **err_r)
 {
 	int r = 0;
+	struct profile_mark pm;
+	profile_begin(&pm);
 	for (size_t i = 0; r == 0 && i < uids->n; i++)
 		if (store_msglist_find(&c->sl, uids->v[i]))
 			r = status_delete(c->st, (uint32_t)uids->v[i], err_r);
 	msglist_remove_all(&c->sl, uids);
+	profile_end(&pm, "status");
 	return r;
 }
 
@@ -218,7 +226,10 @@ static int delete_local(struct sync_ctx *c, struct uidvec *uids, char **err_r)
 {
 	if (!uids->n)
 		return 0;
+	struct profile_mark pm;
+	profile_begin(&pm);
 	int r = c->lf->store->ops->delete_msgs(c->lf, uids->v, uids->n, err_r);
+	profile_end(&pm, "delete");
 	if (r != STORE_OK)
 		return r;
 	c->stats->deleted_local += uids->n;
@@ -233,13 +244,16 @@ static int prepass_remote_deletions(struct sync_ctx *c, char **err_r)
 {
 	struct uidvec gone = { 0 };
 	int r = 0;
+	struct profile_mark pm;
 
+	profile_begin(&pm);
 	for (size_t i = 0; i < c->ll.n; i++) {
 		long long uid = c->ll.v[i].uid;
 		if (uid > 0 && !store_msglist_find(&c->rl, uid) &&
 		    store_msglist_find(&c->sl, uid))
 			uidvec_add(&gone, uid);
 	}
+	profile_end(&pm, "compare");
 	if (gone.n) {
 		char *l = target_name(c->ltype, c->job->local_name);
 		char *targets = xasprintf("%s, LocalStatus[%s]", l,
@@ -267,12 +281,17 @@ static int refile_local(struct sync_ctx *c, struct store_msg *m,
 			long long uid, char **err_r)
 {
 	long long got;
+	struct profile_mark pm;
+	profile_begin(&pm);
 	int r = c->lf->store->ops->save(c->lf, uid, c->body, m->flags, m->time,
 					NULL, &got, err_r);
+	profile_end(&pm, "save");
 	if (r != STORE_OK)
 		return r;
 	long long old = m->uid;
+	profile_begin(&pm);
 	r = c->lf->store->ops->delete_msgs(c->lf, &old, 1, err_r);
+	profile_end(&pm, "delete");
 	if (r != STORE_OK)
 		return r;
 	FREE(&m->key);
@@ -288,6 +307,7 @@ static int upload_one(struct sync_ctx *c, struct store_msg *m, char **err_r)
 	long long neg_uid = m->uid;
 	long long uid = 0;
 	int r;
+	struct profile_mark pm;
 
 	if (!m->key)
 		return STORE_OK;
@@ -302,7 +322,9 @@ static int upload_one(struct sync_ctx *c, struct store_msg *m, char **err_r)
 	}
 
 	msgbody_reset(c->body);
+	profile_begin(&pm);
 	r = lops->fetch(c->lf, neg_uid, c->body, err_r);
+	profile_end(&pm, "fetch");
 	if (r != STORE_OK)
 		goto out;
 
@@ -316,13 +338,17 @@ static int upload_one(struct sync_ctx *c, struct store_msg *m, char **err_r)
 		free(rt);
 		/* Intent first, fsynced: if we die after the server took the
 		 * message, the next run looks for the token (8.4). */
+		profile_begin(&pm);
 		r = status_intent_begin(c->st, token, m->key, err_r);
+		profile_end(&pm, "status");
 		if (r != 0) {
 			r = STORE_EFOLDER;
 			goto out;
 		}
+		profile_begin(&pm);
 		r = rops->save(c->rf, neg_uid, c->body, m->flags, m->time,
 			       token, &uid, err_r);
+		profile_end(&pm, "upload");
 		if (r != STORE_OK)
 			goto out;
 		c->stats->uploaded++;
@@ -354,8 +380,10 @@ static int upload_one(struct sync_ctx *c, struct store_msg *m, char **err_r)
 		goto out;
 	}
 	r = refile_local(c, m, uid, err_r);
+	profile_begin(&pm);
 	if (r == STORE_OK && status_intent_end(c->st, token, err_r) < 0)
 		r = STORE_EFOLDER;
+	profile_end(&pm, "status");
 out:
 	free(token);
 	return r;
@@ -515,7 +543,9 @@ static int call_a_deletions(struct sync_ctx *c, char **err_r)
 {
 	struct uidvec gone = { 0 }, on_server = { 0 };
 	int r = STORE_OK;
+	struct profile_mark pm;
 
+	profile_begin(&pm);
 	for (size_t i = 0; i < c->sl.n; i++) {
 		long long uid = c->sl.v[i].uid;
 		if (!store_msglist_find(&c->ll, uid))
@@ -524,6 +554,7 @@ static int call_a_deletions(struct sync_ctx *c, char **err_r)
 	for (size_t i = 0; i < gone.n; i++)
 		if (store_msglist_find(&c->rl, gone.v[i]))
 			uidvec_add(&on_server, gone.v[i]);
+	profile_end(&pm, "compare");
 	if (on_server.n && c->read_only) {
 		if (!c->job->ignore_readonly)
 			ui_deletereadonly(c->job->remote_name, on_server.n);
@@ -537,8 +568,10 @@ static int call_a_deletions(struct sync_ctx *c, char **err_r)
 		ui_deletingmessages(on_server.v, on_server.n, targets);
 		free(targets);
 		free(rt);
+		profile_begin(&pm);
 		r = c->rf->store->ops->delete_msgs(c->rf, on_server.v,
 						   on_server.n, err_r);
+		profile_end(&pm, "delete");
 		if (r == STORE_OK) {
 			c->stats->deleted_remote += on_server.n;
 			msglist_remove_all(&c->rl, &on_server);
@@ -560,7 +593,9 @@ static int apply_flag_lists(struct store_folder *f,
 {
 	char *target = target_name(type, folder);
 	int r = STORE_OK;
+	struct profile_mark pm;
 
+	profile_begin(&pm);
 	for (int k = 0; k < 26 && r == STORE_OK; k++) {
 		char letter[2] = { (char)('A' + k), 0 };
 		if (adds[k].n) {
@@ -579,6 +614,7 @@ static int apply_flag_lists(struct store_folder *f,
 			*counter += dels[k].n;
 		}
 	}
+	profile_end(&pm, "flags");
 	free(target);
 	return r;
 }
@@ -598,7 +634,9 @@ static int call_a_flags(struct sync_ctx *c, char **err_r)
 	struct uidvec adds[26] = { 0 }, dels[26] = { 0 };
 	bool any = false;
 	int r = STORE_OK;
+	struct profile_mark pm;
 
+	profile_begin(&pm);
 	for (size_t i = 0; i < c->ll.n; i++) {
 		const struct store_msg *m = &c->ll.v[i];
 		const struct store_msg *s, *rm;
@@ -615,6 +653,7 @@ static int call_a_flags(struct sync_ctx *c, char **err_r)
 				uidvec_add(&dels[k], m->uid), any = true;
 		}
 	}
+	profile_end(&pm, "compare");
 	if (any && c->read_only) {
 		if (!c->job->ignore_readonly)
 			for (int k = 0; k < 26; k++)
@@ -657,11 +696,16 @@ static int download_one(struct sync_ctx *c, const struct store_msg *rm,
 	free(lt);
 
 	msgbody_reset(c->body);
+	struct profile_mark pm;
+	profile_begin(&pm);
 	int r = c->rf->store->ops->fetch(c->rf, rm->uid, c->body, err_r);
+	profile_end(&pm, "fetch");
 	if (r != STORE_OK)
 		return r;
+	profile_begin(&pm);
 	r = lops->save(c->lf, rm->uid, c->body, rm->flags, rm->time, NULL,
 		       &got, err_r);
+	profile_end(&pm, "save");
 	if (r != STORE_OK)
 		return r;
 	struct store_msg lm = { .uid = rm->uid, .flags = rm->flags,
@@ -679,7 +723,9 @@ static int call_b_downloads(struct sync_ctx *c, char **err_r)
 {
 	struct uidvec todo = { 0 };
 	int r = STORE_OK;
+	struct profile_mark pm;
 
+	profile_begin(&pm);
 	for (size_t i = 0; i < c->rl.n; i++) {
 		const struct store_msg *rm = &c->rl.v[i];
 		if (store_msglist_find(&c->ll, rm->uid))
@@ -690,6 +736,7 @@ static int call_b_downloads(struct sync_ctx *c, char **err_r)
 			continue;
 		uidvec_add(&todo, rm->uid);
 	}
+	profile_end(&pm, "compare");
 	for (size_t i = 0; i < todo.n; i++) {
 		const struct store_msg *rm = store_msglist_find(&c->rl,
 								todo.v[i]);
@@ -723,13 +770,16 @@ static int call_b_deletions(struct sync_ctx *c, char **err_r)
 {
 	struct uidvec gone = { 0 };
 	int r = STORE_OK;
+	struct profile_mark pm;
 
+	profile_begin(&pm);
 	for (size_t i = 0; i < c->ll.n; i++) {
 		long long uid = c->ll.v[i].uid;
 		if (uid > 0 && !store_msglist_find(&c->rl, uid) &&
 		    store_msglist_find(&c->sl, uid))
 			uidvec_add(&gone, uid);
 	}
+	profile_end(&pm, "compare");
 	if (gone.n) {
 		char *lt = target_name(c->ltype, c->job->local_name);
 		char *targets = xasprintf("%s, LocalStatus[%s]", lt,
@@ -752,7 +802,9 @@ static int call_b_flags(struct sync_ctx *c, char **err_r)
 	struct uidvec adds[26] = { 0 }, dels[26] = { 0 };
 	bool any = false;
 	int r = STORE_OK;
+	struct profile_mark pm;
 
+	profile_begin(&pm);
 	for (size_t i = 0; i < c->rl.n; i++) {
 		const struct store_msg *rm = &c->rl.v[i];
 		const struct store_msg *m = store_msglist_find(&c->ll, rm->uid);
@@ -767,6 +819,7 @@ static int call_b_flags(struct sync_ctx *c, char **err_r)
 				uidvec_add(&dels[k], m->uid), any = true;
 		}
 	}
+	profile_end(&pm, "compare");
 	if (any) {
 		r = apply_flag_lists(c->lf, c->ltype, c->job->local_name,
 				     adds, dels, &c->stats->flags_local,
@@ -858,17 +911,25 @@ int sync_folder(const struct sync_folder_job *job, struct sync_stats *stats,
 		.rtype = job->remote->ops->type,
 	};
 	int r;
+	/* -P: "compare" runs from loading the lists to the mass-deletion
+	 * check, and is ended at `out` when a failure cut it short. */
+	struct profile_mark pm, cmp;
+	bool comparing = false;
 
+	profile_begin(&pm);
 	r = job->local->ops->open_folder(job->local, job->local_name, &c.lf,
 					 err_r);
-	if (r != STORE_OK)
-		goto out;
-	r = job->remote->ops->open_folder(job->remote, job->remote_name, &c.rf,
-					  err_r);
+	if (r == STORE_OK)
+		r = job->remote->ops->open_folder(job->remote,
+						  job->remote_name, &c.rf,
+						  err_r);
+	profile_end(&pm, "open folder");
 	if (r != STORE_OK)
 		goto out;
 	ui_syncingfolder(c.rtype, job->remote_name, c.ltype, job->local_name);
 
+	profile_begin(&cmp);
+	comparing = true;
 	r = load_list(&c, c.lf, c.ltype, job->local_name, &c.ll, err_r);
 	if (r != STORE_OK)
 		goto out;
@@ -916,6 +977,8 @@ int sync_folder(const struct sync_folder_job *job, struct sync_stats *stats,
 	c.body = msgbody_new();
 
 	size_t mass = c.status_existed ? mass_deletion(&c) : 0;
+	profile_end(&cmp, "compare");
+	comparing = false;
 	if (mass) {
 		ui_warn(false, "account \"%s\", folder \"%s\": all %zu "
 			"synced messages are missing from the local folder "
@@ -967,11 +1030,16 @@ int sync_folder(const struct sync_folder_job *job, struct sync_stats *stats,
 	 * is the only way to make status.c write it; deleting a UID the
 	 * (empty) status does not have is one that changes nothing, even if
 	 * a crash leaves it alone in the journal. */
+	profile_begin(&pm);
 	if (r == STORE_OK && !c.status_existed && !c.sl.n &&
 	    status_delete(c.st, 1, err_r) < 0)
 		r = STORE_EFOLDER;
+	profile_end(&pm, "status");
 out:
+	if (comparing)
+		profile_end(&cmp, "compare");
 	if (c.st) {
+		profile_begin(&pm);
 		char *cerr = NULL;
 		/* Whatever happened, what the journal holds is true: compact
 		 * it so the next run starts from it. */
@@ -982,6 +1050,7 @@ out:
 		}
 		free(cerr);
 		status_close(&c.st);
+		profile_end(&pm, "status");
 	}
 	msgbody_free(&c.body);
 	store_msglist_release(&c.ll);

@@ -76,6 +76,8 @@ struct cmd {
 	bool body_blind;	/* routed before its UID was seen */
 	bool misrouted;		/* a body went to the wrong message */
 
+	struct profile_mark prof;	/* -P: from sending to completion */
+
 	/* result */
 	bool done, cancelled;
 	enum imap_status status;
@@ -503,6 +505,7 @@ static int flush_pending(struct imap_client *c, char **err_r)
 		*c->inflight_tail = cmd;
 		c->inflight_tail = &cmd->next;
 		c->n_inflight++;
+		profile_begin(&cmd->prof);
 		if (send_more(c, cmd, err_r) < 0)
 			return -1;
 	}
@@ -759,6 +762,29 @@ static int handle_continuation(struct imap_client *c,
 	return 0;
 }
 
+/* -P: time a completed command under its name, "UID FETCH" for the UID
+ * forms, read from the trace of its first line (which keeps the tag and
+ * the name however the rest was hidden or sent). */
+static void profile_cmd_done(const struct cmd *cmd)
+{
+	if (!cmd->prof.on || !cmd->n_chunks ||
+	    cmd->chunks[0].kind != CHUNK_TEXT || !cmd->chunks[0].trace)
+		return;
+	const char *p = strchr(cmd->chunks[0].trace, ' ');
+	if (!p)
+		return;
+	p++;
+	size_t n = strcspn(p, " \r\n");
+	if (n == 3 && strncasecmp(p, "UID", 3) == 0 && p[3] == ' ')
+		n = 4 + strcspn(p + 4, " \r\n");
+	char name[32];
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, p, n);
+	name[n] = 0;
+	profile_command(&cmd->prof, name);
+}
+
 static int handle_tagged(struct imap_client *c, const struct imap_response *r,
 			 char **err_r)
 {
@@ -788,6 +814,8 @@ static int handle_tagged(struct imap_client *c, const struct imap_response *r,
 		cmd->text = xasprintf("[%s] %s", r->code.name, r->text);
 	else
 		cmd->text = xstrdup(r->text);
+	if (cmd->prof.on)
+		profile_cmd_done(cmd);
 	if (cmd->done_cb) {
 		cmd->done_cb(c, cmd);
 		cmd_release(c, &cmd);

@@ -484,3 +484,31 @@ def test_profile_files_per_thread(ctx):
     assert re.search(r"^sync folder +1 ", inbox, re.M), inbox
     assert re.search(r"^messages downloaded +2$", inbox, re.M), inbox
     assert re.search(r"^IMAP bytes received +\d+$", inbox, re.M), inbox
+    # The engine's phases: two downloads, each one fetch and one save.
+    for phase in ("open folder", "compare", "status"):
+        assert re.search(r"^%s +\d+ +\d+\.\d{6} +\d+\.\d{6}$" % phase,
+                         inbox, re.M), (phase, inbox)
+    for phase in ("fetch", "save"):
+        assert re.search(r"^%s +2 +\d+\.\d{6} +\d+\.\d{6}$" % phase,
+                         inbox, re.M), (phase, inbox)
+    # The IMAP command table, after the phases and before the counters.
+    assert re.search(r"^IMAP command +calls +wall s +mean ms$", inbox,
+                     re.M), inbox
+    assert (inbox.index("\nphase ") < inbox.index("\nIMAP command ")
+            < inbox.index("\ncounter ")), inbox
+    assert re.search(r"^SELECT +1 +\d+\.\d{6} +\d+\.\d{3}$", inbox,
+                     re.M), inbox
+    assert re.search(r"^UID FETCH +[1-9]\d* +\d+\.\d{6} +\d+\.\d{3}$",
+                     inbox, re.M), inbox
+    # A second run with local changes: upload, flags, APPEND, UID STORE.
+    w.deliver_local("INBOX", make_message(4))
+    w.set_local_flags("INBOX", 1, "S")
+    prof2 = os.path.join(ctx.tmp, "prof2")
+    w.sync("-1", "-P", prof2)
+    inbox2 = [open(os.path.join(prof2, n)).read() for n in os.listdir(prof2)
+              if n.endswith("_Folder sync T[INBOX].prof")]
+    assert len(inbox2) == 1, os.listdir(prof2)
+    inbox2 = inbox2[0]
+    for line in (r"upload +1 ", r"flags +1 ", r"APPEND +1 ",
+                 r"UID STORE +[1-9]"):
+        assert re.search("^" + line, inbox2, re.M), (line, inbox2)
