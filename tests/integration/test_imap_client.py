@@ -1062,8 +1062,23 @@ class _FetchServer:
                         continue
                     reply = self._answer(words[0], words[1:])
                     if reply is None:
+                        self._hang_up(conn)
                         return
                     conn.sendall(reply)
+
+    @staticmethod
+    def _hang_up(conn):
+        # Close our side cleanly and drain what the client still sends:
+        # closing with unread data would send a RST, which can destroy
+        # replies the client has not read yet, so the outcome of the test
+        # would depend on timing.
+        try:
+            conn.shutdown(socket.SHUT_WR)
+            conn.settimeout(5)
+            while conn.recv(4096):
+                pass
+        except OSError:
+            pass
 
     def close(self):
         self.sock.close()
