@@ -177,10 +177,12 @@ static void summary(const struct account_job *job,
 	if (cs->folders_failed)
 		strbuf_addf(&sb, ", %lu not synced", cs->folders_failed);
 	strbuf_addf(&sb, "; messages: %lu downloaded, %lu uploaded; flags: "
-		    "%lu changed; deletions: %lu; errors: %lu; %.1f seconds",
+		    "%lu changed; deletions: %lu; warnings: %lu; errors: %lu; "
+		    "%.1f seconds",
 		    s->downloaded, s->uploaded,
 		    s->flags_local + s->flags_remote,
-		    s->deleted_local + s->deleted_remote, cs->errors, elapsed);
+		    s->deleted_local + s->deleted_remote,
+		    ui_warnings_take(job->name), cs->errors, elapsed);
 	ui_info(OI_UI_NORMAL, "%s", sb.buf);
 	strbuf_release(&sb);
 }

@@ -88,6 +88,9 @@ void ui_debug(unsigned type, const char *fmt, ...)
 void ui_warn(bool minor, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void ui_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Warnings reported by threads of `account` since the last call (the
+ * count restarts at 0), for the end-of-cycle summary. */
+unsigned long ui_warnings_take(const char *account);
 void ui_info(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -1256,6 +1256,44 @@ void ui_debug(unsigned type, const char *fmt, ...)
 	free(text);
 }
 
+/* Warnings counted per account, for the end-of-cycle summaries. */
+struct warn_count {
+	char *account;
+	unsigned long n;
+	struct warn_count *next;
+};
+static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct warn_count *warn_counts;
+
+static void count_warning(const char *account)
+{
+	pthread_mutex_lock(&warn_lock);
+	struct warn_count *w = warn_counts;
+	while (w && strcmp(w->account, account) != 0)
+		w = w->next;
+	if (!w) {
+		w = xcalloc(1, sizeof(*w));
+		w->account = xstrdup(account);
+		w->next = warn_counts;
+		warn_counts = w;
+	}
+	w->n++;
+	pthread_mutex_unlock(&warn_lock);
+}
+
+unsigned long ui_warnings_take(const char *account)
+{
+	unsigned long n = 0;
+	pthread_mutex_lock(&warn_lock);
+	for (struct warn_count *w = warn_counts; w; w = w->next)
+		if (strcmp(w->account, account) == 0) {
+			n = w->n;
+			w->n = 0;
+		}
+	pthread_mutex_unlock(&warn_lock);
+	return n;
+}
+
 void ui_warn(bool minor, const char *fmt, ...)
 {
 	va_list ap;
@@ -1263,6 +1301,7 @@ void ui_warn(bool minor, const char *fmt, ...)
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	struct oi_ui_event ev = { .status = minor ? 1 : 0 };
+	count_warning(thread_account(current()));
 	emit_text(UI_CB_warn, OI_UI_ALWAYS,
 		  xasprintf("%s: %s", minor ? "warning" : "WARNING", msg), &ev);
 	free(msg);

@@ -173,6 +173,9 @@ def test_mass_deletion_is_refused(ctx):
     st, out, err = w.sync(expect=1)
     assert "not deleting them on the server" in out + err, out + err
     assert len(w.server("INBOX")) == 3
+    # The end-of-cycle summary counts the warning and the failed folder.
+    assert re.search(r"Account T: 0 folders synced, 1 not synced; .*"
+                     r"warnings: 1; errors: 1;", out), out
     # With the override, the user's wish is done.
     cfg = open(w.config).read().replace(
         "[Account T]\n", "[Account T]\nallow_mass_delete = yes\n")
