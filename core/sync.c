@@ -768,31 +768,8 @@ static int call_b_downloads(struct sync_ctx *c, char **err_r)
  * for messages the server lost while this sync ran. */
 static int call_b_deletions(struct sync_ctx *c, char **err_r)
 {
-	struct uidvec gone = { 0 };
-	int r = STORE_OK;
-	struct profile_mark pm;
-
-	profile_begin(&pm);
-	for (size_t i = 0; i < c->ll.n; i++) {
-		long long uid = c->ll.v[i].uid;
-		if (uid > 0 && !store_msglist_find(&c->rl, uid) &&
-		    store_msglist_find(&c->sl, uid))
-			uidvec_add(&gone, uid);
-	}
-	profile_end(&pm, "compare");
-	if (gone.n) {
-		char *lt = target_name(c->ltype, c->job->local_name);
-		char *targets = xasprintf("%s, LocalStatus[%s]", lt,
-					  c->job->local_name);
-		ui_deletingmessages(gone.v, gone.n, targets);
-		free(targets);
-		free(lt);
-		r = delete_local(c, &gone, err_r);
-		if (r == STORE_OK && status_drop_all(c, &gone, err_r) < 0)
-			r = STORE_EFOLDER;
-	}
-	uidvec_release(&gone);
-	return r;
+	/* The same rule as the pre-pass. */
+	return prepass_remote_deletions(c, err_r);
 }
 
 /* Pass 4 of call B: L takes R's letters (those R can store; the others
