@@ -1959,40 +1959,37 @@ static void cb_copying(void *ctx, const struct oi_ui_event *ev)
 	leave(b, prev);
 }
 
-static void cb_deleting(void *ctx, const struct oi_ui_event *ev)
+/* A deletion or flag change: the thread's light takes `state`, and the
+ * account's deletion or flag counter grows by the event's count. */
+static void count_event(void *ctx, const struct oi_ui_event *ev,
+			enum light state, bool deletion)
 {
 	struct blink *b = ctx;
 	locale_t prev = enter(b);
 	struct frame *f;
-	ev_cell(b, ev, &f)->state = L_DELETE;
-	f->deleted += ev->count;
+	ev_cell(b, ev, &f)->state = state;
+	if (deletion)
+		f->deleted += ev->count;
+	else
+		f->flagged += ev->count;
 	log_event(b, ev, K_PLAIN);
 	redraw(b);
 	leave(b, prev);
+}
+
+static void cb_deleting(void *ctx, const struct oi_ui_event *ev)
+{
+	count_event(ctx, ev, L_DELETE, true);
 }
 
 static void cb_addingflags(void *ctx, const struct oi_ui_event *ev)
 {
-	struct blink *b = ctx;
-	locale_t prev = enter(b);
-	struct frame *f;
-	ev_cell(b, ev, &f)->state = L_ADDFLAGS;
-	f->flagged += ev->count;
-	log_event(b, ev, K_PLAIN);
-	redraw(b);
-	leave(b, prev);
+	count_event(ctx, ev, L_ADDFLAGS, false);
 }
 
 static void cb_deletingflags(void *ctx, const struct oi_ui_event *ev)
 {
-	struct blink *b = ctx;
-	locale_t prev = enter(b);
-	struct frame *f;
-	ev_cell(b, ev, &f)->state = L_DELFLAGS;
-	f->flagged += ev->count;
-	log_event(b, ev, K_PLAIN);
-	redraw(b);
-	leave(b, prev);
+	count_event(ctx, ev, L_DELFLAGS, false);
 }
 
 /* The countdown starts: red light, "Next sync in M:SS". */
